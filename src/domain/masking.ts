@@ -1,0 +1,22 @@
+/**
+ * Masks personal identifiers for lists, logs and audit details: enough to recognise a record,
+ * not enough to identify a person. 210102199001011234 → 210102********1234.
+ */
+export function maskIdNumber(id: string): string {
+  if (id.length <= 4) return '*'.repeat(id.length);
+  if (id.length <= 10) return `${id.slice(0, 2)}${'*'.repeat(id.length - 4)}${id.slice(-2)}`;
+  return `${id.slice(0, 6)}${'*'.repeat(id.length - 10)}${id.slice(-4)}`;
+}
+
+/** 13812345678 → 138****5678. */
+export function maskPhone(phone: string): string {
+  if (phone.length < 7) return '*'.repeat(phone.length);
+  return `${phone.slice(0, 3)}${'*'.repeat(phone.length - 7)}${phone.slice(-4)}`;
+}
+
+/** 张三丰 → 张**; organisations keep their name (it is public), persons keep the surname. */
+export function maskPersonName(name: string): string {
+  const chars = [...name];
+  if (chars.length <= 1) return name;
+  return chars[0] + '*'.repeat(chars.length - 1);
+}

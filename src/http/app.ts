@@ -1,0 +1,116 @@
+import { randomUUID } from 'node:crypto';
+import cookie from '@fastify/cookie';
+import helmet from '@fastify/helmet';
+import rateLimit from '@fastify/rate-limit';
+import swagger from '@fastify/swagger';
+import swaggerUi from '@fastify/swagger-ui';
+import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify';
+import auth from './plugins/auth.ts';
+import errors from './plugins/errors.ts';
+import services, { type AppDeps } from './plugins/services.ts';
+import { ProblemSchema } from './problem.ts';
+import auditRoutes from './routes/audit.ts';
+import authRoutes from './routes/auth.ts';
+import catalogRoutes from './routes/catalog.ts';
+import recordRoutes from './routes/records.ts';
+import regionRoutes from './routes/regions.ts';
+import staffRoutes from './routes/staff.ts';
+import systemRoutes from './routes/system.ts';
+
+export type { AppDeps };
+
+const REQUEST_ID = /^[A-Za-z0-9._-]{8,64}$/;
+
+/** Fastify options that must be set on the instance (they cannot come from a plugin). */
+export function serverOptions(
+  deps: AppDeps,
+  logger: FastifyServerOptions['logger'] = false,
+): FastifyServerOptions {
+  return {
+    logger,
+    bodyLimit: 2 * 1024 * 1024,
+    trustProxy: deps.config.mode === 'production',
+    requestIdHeader: false,
+    // A caller's X-Request-Id is kept when it is sane, so a request can be followed across systems.
+    genReqId: (req) => {
+      const given = req.headers['x-request-id'];
+      return typeof given === 'string' && REQUEST_ID.test(given) ? given : randomUUID();
+    },
+    ajv: {
+      customOptions: { allErrors: true, removeAdditional: false, coerceTypes: 'array', useDefaults: true },
+    },
+  };
+}
+
+/** The whole API as one plugin; server.ts and the tests register it the same way. */
+export async function app(instance: FastifyInstance, deps: AppDeps): Promise<void> {
+  instance.addHook('onSend', async (request, reply) => {
+    reply.header('x-request-id', request.id);
+  });
+  await instance.register(errors);
+  await instance.register(helmet, {
+    contentSecurityPolicy: {
+      directives: {
+        defaultSrc: ["'self'"],
+        imgSrc: ["'self'", 'data:'],
+        scriptSrc: ["'self'"],
+        styleSrc: ["'self'", "'unsafe-inline'"],
+        connectSrc: ["'self'"],
+        frameAncestors: ["'none'"],
+        upgradeInsecureRequests: null,
+      },
+    },
+    strictTransportSecurity: deps.config.mode === 'production',
+  });
+  await instance.register(cookie);
+  await instance.register(rateLimit, { global: true, max: 600, timeWindow: '1 minute' });
+  instance.addSchema(ProblemSchema);
+  await instance.register(swagger, {
+    openapi: {
+      openapi: '3.1.0',
+      info: {
+        title: 'roadcert 道路运输电子证照运行服务平台 API',
+        description: `${deps.config.province.name}道路运输电子证照运行服务平台接口。错误响应均为 application/problem+json。`,
+        version: '1',
+      },
+      components: {
+        securitySchemes: {
+          bearer: { type: 'http', scheme: 'bearer', description: 'POST /api/v1/auth/login 取得的令牌' },
+        },
+      },
+      tags: [
+        { name: 'system', description: '健康检查与信任材料' },
+        { name: 'auth', description: '工作人员登录' },
+        { name: 'staff', description: '工作人员账户' },
+        { name: 'catalog', description: '证照目录' },
+        { name: 'reference', description: '行政区划等参考数据' },
+        { name: 'records', description: '证照数据规范性校验' },
+        { name: 'audit', description: '审计日志' },
+      ],
+    },
+    refResolver: { buildLocalReference: (json, _base, _frag, i) => String(json.$id ?? `def-${i}`) },
+  });
+  await instance.register(swaggerUi, {
+    routePrefix: '/docs',
+    uiConfig: { docExpansion: 'list', deepLinking: true },
+  });
+  instance.get('/openapi.json', { schema: { hide: true } }, async () => instance.swagger());
+  await instance.register(services, deps);
+  await instance.register(auth);
+
+  await instance.register(systemRoutes);
+  await instance.register(authRoutes, { prefix: '/api/v1/auth' });
+  await instance.register(staffRoutes, { prefix: '/api/v1/staff' });
+  await instance.register(catalogRoutes, { prefix: '/api/v1/catalog' });
+  await instance.register(regionRoutes, { prefix: '/api/v1/regions' });
+  await instance.register(recordRoutes, { prefix: '/api/v1/records' });
+  await instance.register(auditRoutes, { prefix: '/api/v1/audit' });
+}
+
+/** Builds a ready server instance (not listening) with the app registered. */
+export async function buildServer(deps: AppDeps, logger: FastifyServerOptions['logger'] = false) {
+  const instance = Fastify(serverOptions(deps, logger));
+  await instance.register(app, deps);
+  await instance.ready();
+  return instance;
+}

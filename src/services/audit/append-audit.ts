@@ -1,0 +1,89 @@
+import canonicalize from 'canonicalize';
+import { eq, sql } from 'drizzle-orm';
+import { sm3Hex } from '../../crypto/sm3.ts';
+import type { Db } from '../../store/db.ts';
+import { auditHeads, auditLog } from '../../store/schema.ts';
+import type { Actor } from '../context.ts';
+import type { AuditAction } from './actions.ts';
+
+export const GENESIS_HASH = '0'.repeat(64);
+
+export interface AuditEntry {
+  action: AuditAction;
+  /** The region the event belongs to (the target's region; the actor's when no target). */
+  regionCode: string;
+  targetType?: string;
+  targetId?: string;
+  outcome?: 'success' | 'failure';
+  /** Never raw personal data: mask identifiers before they get here. */
+  details?: Record<string, unknown>;
+}
+
+/** A chain per city-level region: appends in different cities do not contend. */
+export function chainOf(regionCode: string): string {
+  return regionCode.endsWith('0000') ? regionCode : `${regionCode.slice(0, 4)}00`;
+}
+
+export interface HashedFields {
+  chain: string;
+  seq: number;
+  at: Date;
+  actorType: string;
+  actorId: string | null;
+  actorRole: string | null;
+  actorRegion: string | null;
+  action: string;
+  targetType: string | null;
+  targetId: string | null;
+  regionCode: string;
+  requestId: string | null;
+  outcome: string;
+  details: unknown;
+  prevHash: string;
+}
+
+/** The SM3 over the canonical JSON (RFC 8785) of every field but the hash itself. */
+export function auditHash(f: HashedFields): string {
+  const canonical = canonicalize({ ...f, at: f.at.toISOString() });
+  if (canonical === undefined) throw new Error('audit record cannot be canonicalized');
+  return sm3Hex(canonical);
+}
+
+/**
+ * Appends one record to the audit trail. Call it inside the transaction that makes the change,
+ * so the change and its record commit or roll back together. A transaction-scoped advisory lock
+ * on the chain orders concurrent appends on several API nodes.
+ */
+export async function appendAudit(
+  tx: Db,
+  actor: Actor,
+  entry: AuditEntry,
+  meta: { at: Date; requestId?: string | undefined },
+): Promise<void> {
+  const chain = chainOf(entry.regionCode);
+  await tx.execute(sql`select pg_advisory_xact_lock(hashtext(${`audit:${chain}`}))`);
+  const [head] = await tx.select().from(auditHeads).where(eq(auditHeads.chain, chain));
+  const fields: HashedFields = {
+    chain,
+    seq: head ? Number(head.seq) + 1 : 1,
+    at: meta.at,
+    actorType: actor.type,
+    actorId: actor.id,
+    actorRole: actor.type === 'staff' ? actor.role : null,
+    actorRegion: actor.regionCode,
+    action: entry.action,
+    targetType: entry.targetType ?? null,
+    targetId: entry.targetId ?? null,
+    regionCode: entry.regionCode,
+    requestId: meta.requestId ?? null,
+    outcome: entry.outcome ?? 'success',
+    details: entry.details ?? {},
+    prevHash: head ? head.hash : GENESIS_HASH,
+  };
+  const hash = auditHash(fields);
+  await tx.insert(auditLog).values({ ...fields, outcome: fields.outcome as 'success' | 'failure', hash });
+  await tx
+    .insert(auditHeads)
+    .values({ chain, seq: fields.seq, hash, updatedAt: meta.at })
+    .onConflictDoUpdate({ target: auditHeads.chain, set: { seq: fields.seq, hash, updatedAt: meta.at } });
+}

@@ -1,0 +1,99 @@
+import { and, desc, eq } from 'drizzle-orm';
+import type { Config } from '../../config.ts';
+import { type Signer, SoftwareSigner } from '../../crypto/signer.ts';
+import { SM2_DEFAULT_ID } from '../../crypto/sm2-curve.ts';
+import { AppError } from '../../errors.ts';
+import type { Db } from '../../store/db.ts';
+import { keyMaterial } from '../../store/schema.ts';
+
+export interface TrustMaterial {
+  province: { code: string; name: string; authority: string };
+  algorithm: 'SM2-with-SM3';
+  signerId: string;
+  rootCertificate: string;
+  sealCertificate: string;
+  sealKeyId: string;
+  sealName: string;
+  notBefore: string;
+  notAfter: string;
+  /** Earlier seal certificates, so documents sealed before a key change still verify. */
+  retiredSealCertificates: { keyId: string; certificate: string; retiredAt: string }[];
+}
+
+/**
+ * The province's active keys, loaded from the store once and on change. The seal private key
+ * stays inside its Signer; only public material leaves this object.
+ */
+export class Keyring {
+  #trust: TrustMaterial | null = null;
+  #seal: Signer | null = null;
+
+  constructor(
+    private readonly db: Db,
+    private readonly config: Config,
+  ) {}
+
+  static async load(db: Db, config: Config): Promise<Keyring> {
+    const k = new Keyring(db, config);
+    await k.reload();
+    return k;
+  }
+
+  async reload(): Promise<void> {
+    const rows = await this.db.select().from(keyMaterial).orderBy(desc(keyMaterial.createdAt));
+    const root = rows.find((r) => r.purpose === 'root' && r.status === 'active');
+    const seal = rows.find((r) => r.purpose === 'seal' && r.status === 'active');
+    if (!root || !seal) {
+      this.#trust = null;
+      this.#seal = null;
+      return;
+    }
+    this.#seal = SoftwareSigner.fromWrapped(seal.wrappedPrivateKey, this.config.kek, seal.keyId);
+    this.#trust = {
+      province: {
+        code: this.config.province.code,
+        name: this.config.province.name,
+        authority: this.config.province.authorityName,
+      },
+      algorithm: 'SM2-with-SM3',
+      signerId: SM2_DEFAULT_ID,
+      rootCertificate: root.certificatePem,
+      sealCertificate: seal.certificatePem,
+      sealKeyId: seal.keyId,
+      sealName: this.config.province.sealName,
+      notBefore: seal.notBefore.toISOString(),
+      notAfter: seal.notAfter.toISOString(),
+      retiredSealCertificates: rows
+        .filter((r) => r.purpose === 'seal' && r.status === 'retired')
+        .map((r) => ({
+          keyId: r.keyId,
+          certificate: r.certificatePem,
+          retiredAt: (r.retiredAt ?? r.createdAt).toISOString(),
+        })),
+    };
+  }
+
+  trust(): TrustMaterial | null {
+    return this.#trust;
+  }
+
+  requireTrust(): TrustMaterial {
+    if (!this.#trust)
+      throw new AppError('KEY_NOT_INITIALIZED', '省级签章密钥尚未初始化，请运行 npx roadcert keys init');
+    return this.#trust;
+  }
+
+  sealSigner(): Signer {
+    if (!this.#seal)
+      throw new AppError('KEY_NOT_INITIALIZED', '省级签章密钥尚未初始化，请运行 npx roadcert keys init');
+    return this.#seal;
+  }
+}
+
+export async function activeKey(db: Db, purpose: 'root' | 'seal') {
+  const [row] = await db
+    .select()
+    .from(keyMaterial)
+    .where(and(eq(keyMaterial.purpose, purpose), eq(keyMaterial.status, 'active')));
+  return row;
+}
