@@ -1,4 +1,5 @@
 import type { Config } from './config.ts';
+import { ensureSm2Native } from './crypto/sm2.ts';
 import { ensureCatalog } from './services/catalog/catalog-versions.ts';
 import { type Clock, systemClock } from './services/context.ts';
 import { Keyring } from './services/keys/keyring.ts';
@@ -20,6 +21,8 @@ export interface Runtime {
  * catalog in place, the keys loaded. The same configuration always gives the same runtime.
  */
 export async function openRuntime(config: Config, opts: { clock?: Clock } = {}): Promise<Runtime> {
+  // Fail at start-up, not at the first signature, when the SM2 addon was not built.
+  ensureSm2Native();
   let release = () => {};
   if (config.database.kind === 'pglite') release = acquireEmbeddedLock(config.dataDir);
   let store: Store | undefined;
