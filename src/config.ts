@@ -122,7 +122,7 @@ export function loadConfig(env: Env = process.env, opts: { cwd?: string } = {}):
   }
 
   const region = getRegion(raw.provinceCode);
-  if (!region || region.level !== 'province') {
+  if (region?.level !== 'province') {
     throw configError('provinceCode', `${raw.provinceCode} 不是 GB/T 2260 中的省级行政区划代码`);
   }
 

@@ -1,6 +1,6 @@
 import type { FastifyPluginAsync } from 'fastify';
 import { Type } from 'typebox';
-import { validateRecord } from '../../domain/rules/validate.ts';
+import { validateRecord } from '../../domain/rules/index.ts';
 import { currentCatalog } from '../../services/catalog/catalog-versions.ts';
 import { problems } from '../problem.ts';
 
