@@ -101,8 +101,8 @@ export const staffSessions = pgTable(
 );
 
 /**
- * The tamper-evident audit trail (R-7.3). Records form one SM3 hash chain per city-level
- * region (`chain`), so appends in different cities never wait on each other; `seq` is gapless
+ * The tamper-evident audit trail (R-7.3). Records form one SM3 hash chain per region
+ * code (`chain`), so appends in different regions never wait on each other; `seq` is gapless
  * inside a chain and `audit_heads` holds each chain's newest hash.
  */
 export const auditLog = pgTable(
@@ -145,3 +145,294 @@ export const auditHeads = pgTable('audit_heads', {
  * mint the same serial (no in-memory counters).
  */
 export const certificateSerialSeq = pgSequence('certificate_serial_seq', { startWith: 1, cache: 1 });
+
+/* ───────────────────────── aggregation and issuance (issue #3) ───────────────────────── */
+
+/**
+ * Registered machine clients: source systems (运政系统) that push records, and later relying
+ * parties. The secret itself is never stored: clients get a secret longer than SM3's block, so
+ * HMAC-SM3 keys it by SM3(secret) (RFC 2104); only that hash is kept, SM4-sealed under the KEK.
+ */
+export const clients = pgTable(
+  'clients',
+  {
+    id: text('id').primaryKey(),
+    name: text('name').notNull(),
+    kind: text('kind', { enum: ['source', 'relying'] }).notNull(),
+    regionCode: text('region_code').notNull(),
+    secretHashEnc: text('secret_hash_enc').notNull(),
+    status: text('status', { enum: ['active', 'disabled'] })
+      .notNull()
+      .default('active'),
+    createdAt: createdAt(),
+    createdBy: text('created_by').notNull(),
+  },
+  (t) => [index('clients_region').on(t.regionCode)],
+);
+
+/** Signatures already seen inside the ±5 minute window: a replayed request is refused. */
+export const clientRequestNonces = pgTable(
+  'client_request_nonces',
+  {
+    clientId: text('client_id').notNull(),
+    signatureHash: text('signature_hash').notNull(),
+    seenAt: timestamp('seen_at', { withTimezone: true, mode: 'date' }).notNull(),
+  },
+  (t) => [
+    uniqueIndex('client_request_nonces_pk').on(t.clientId, t.signatureHash),
+    index('client_request_nonces_seen').on(t.seenAt),
+  ],
+);
+
+/**
+ * Holders (持证主体). Identified by a blind index over id type + id; the id, name and phone are
+ * SM4-sealed. The wallet signs holders in against these rows.
+ */
+export const holders = pgTable(
+  'holders',
+  {
+    id: uuid('id').primaryKey().defaultRandom(),
+    idIndex: text('id_index').notNull(),
+    idType: text('id_type').notNull(),
+    idEnc: text('id_enc').notNull(),
+    nameEnc: text('name_enc').notNull(),
+    phoneEnc: text('phone_enc'),
+    phoneIndex: text('phone_index'),
+    createdAt: createdAt(),
+    updatedAt: timestamp('updated_at', { withTimezone: true, mode: 'date' }).notNull().defaultNow(),
+  },
+  (t) => [uniqueIndex('holders_id_index').on(t.idIndex)],
+);
+
+/**
+ * A licence as the source system knows it (one `sourceRecordId`): paper-only (baseline) or
+ * electronic, with its lifecycle state. Its e-certificate versions are rows of `certificates`.
+ */
+export const licences = pgTable(
+  'licences',
+  {
+    sourceRecordId: text('source_record_id').primaryKey(),
+    regionCode: text('region_code').notNull(),
+    kindCode: text('kind_code').notNull(),
+    certificateNumber: text('certificate_number').notNull(),
+    holderId: uuid('holder_id')
+      .notNull()
+      .references(() => holders.id),
+    /** paper | valid | suspended | revoked | expired (see src/domain/lifecycle.ts). */
+    state: text('state').notNull(),
+    /** Highest sourceVersion applied. */
+    sourceVersion: integer('source_version').notNull(),
+    serial: text('serial'),
+    currentIdentifier: text('current_identifier'),
+    validTo: text('valid_to'),
+    /** The last paper (baseline) data, sealed, until the licence becomes electronic. */
+    paperDataEnc: text('paper_data_enc'),
+    firstElectronicAt: timestamp('first_electronic_at', { withTimezone: true, mode: 'date' }),
+    createdAt: createdAt(),
+    updatedAt: timestamp('updated_at', { withTimezone: true, mode: 'date' }).notNull().defaultNow(),
+  },
+  (t) => [
+    index('licences_region_kind_state').on(t.regionCode, t.kindCode, t.state),
+    index('licences_holder').on(t.holderId),
+    index('licences_valid_to').on(t.state, t.validTo),
+  ],
+);
+
+/**
+ * Sealed e-certificate versions. `signed_data_enc` holds the exact canonical bytes that were
+ * signed (they contain personal data, so they are sealed at rest); `signature` is the DER SM2
+ * signature by the seal key `seal_key_id`.
+ */
+export const certificates = pgTable(
+  'certificates',
+  {
+    identifier: text('identifier').primaryKey(),
+    serial: text('serial').notNull(),
+    version: integer('version').notNull(),
+    sourceRecordId: text('source_record_id')
+      .notNull()
+      .references(() => licences.sourceRecordId),
+    regionCode: text('region_code').notNull(),
+    kindCode: text('kind_code').notNull(),
+    certificateNumber: text('certificate_number').notNull(),
+    holderId: uuid('holder_id')
+      .notNull()
+      .references(() => holders.id),
+    /** valid | suspended | superseded | revoked | expired. */
+    status: text('status').notNull(),
+    statusReason: text('status_reason'),
+    statusChangedAt: timestamp('status_changed_at', { withTimezone: true, mode: 'date' }).notNull(),
+    issueDate: text('issue_date').notNull(),
+    validFrom: text('valid_from'),
+    validTo: text('valid_to'),
+    catalogVersion: integer('catalog_version').notNull(),
+    signedDataEnc: text('signed_data_enc').notNull(),
+    /** SM3 of the signed bytes, hex: lets a verifier match a document without the data. */
+    signedDataDigest: text('signed_data_digest').notNull(),
+    signature: text('signature').notNull(),
+    sealKeyId: text('seal_key_id').notNull(),
+    signedAt: timestamp('signed_at', { withTimezone: true, mode: 'date' }).notNull(),
+    previousIdentifier: text('previous_identifier'),
+    nextIdentifier: text('next_identifier'),
+    event: text('event').notNull(),
+    createdAt: createdAt(),
+  },
+  (t) => [
+    uniqueIndex('certificates_serial_version').on(t.serial, t.version),
+    index('certificates_region_kind_status').on(t.regionCode, t.kindCode, t.status),
+    index('certificates_source').on(t.sourceRecordId, t.version),
+    index('certificates_holder').on(t.holderId),
+    index('certificates_region_signed').on(t.regionCode, t.signedAt),
+  ],
+);
+
+/** Status history of every certificate version, and the events that made versions. */
+export const certificateEvents = pgTable(
+  'certificate_events',
+  {
+    id: bigserial('id', { mode: 'number' }).primaryKey(),
+    sourceRecordId: text('source_record_id').notNull(),
+    regionCode: text('region_code').notNull(),
+    identifier: text('identifier'),
+    event: text('event').notNull(),
+    fromState: text('from_state'),
+    toState: text('to_state').notNull(),
+    reason: text('reason'),
+    sourceVersion: integer('source_version'),
+    actorType: text('actor_type').notNull(),
+    actorId: text('actor_id'),
+    at: timestamp('at', { withTimezone: true, mode: 'date' }).notNull(),
+  },
+  (t) => [
+    index('certificate_events_source').on(t.sourceRecordId, t.id),
+    index('certificate_events_region_at').on(t.regionCode, t.at),
+  ],
+);
+
+/**
+ * Every record version received (sourceRecordId + sourceVersion), with its outcome: a re-push
+ * of the same pair answers this row's outcome and changes nothing.
+ */
+export const intakeRecords = pgTable(
+  'intake_records',
+  {
+    id: bigserial('id', { mode: 'number' }).primaryKey(),
+    sourceRecordId: text('source_record_id').notNull(),
+    sourceVersion: integer('source_version').notNull(),
+    clientId: text('client_id').notNull(),
+    event: text('event').notNull(),
+    kindCode: text('kind_code').notNull(),
+    regionCode: text('region_code').notNull(),
+    status: text('status', { enum: ['issued', 'updated', 'recorded', 'nonstandard'] }).notNull(),
+    identifier: text('identifier'),
+    errors: jsonb('errors'),
+    /** Event date claimed by the record (issue/change date), for outage re-push tracking. */
+    eventDate: text('event_date'),
+    receivedAt: timestamp('received_at', { withTimezone: true, mode: 'date' }).notNull(),
+  },
+  (t) => [
+    uniqueIndex('intake_records_source_version').on(t.sourceRecordId, t.sourceVersion),
+    index('intake_records_region_received').on(t.regionCode, t.receivedAt),
+  ],
+);
+
+/** The non-standard data queue (R-3.3, R-7.5): records kept unsealed until corrected. */
+export const nonstandardItems = pgTable(
+  'nonstandard_items',
+  {
+    id: uuid('id').primaryKey().defaultRandom(),
+    sourceRecordId: text('source_record_id').notNull(),
+    sourceVersion: integer('source_version').notNull(),
+    clientId: text('client_id').notNull(),
+    event: text('event').notNull(),
+    kindCode: text('kind_code').notNull(),
+    regionCode: text('region_code').notNull(),
+    /** The full record as received (then as corrected), SM4-sealed. */
+    recordEnc: text('record_enc').notNull(),
+    errors: jsonb('errors').notNull(),
+    /** open | resolved | replaced. */
+    status: text('status').notNull(),
+    corrections: integer('corrections').notNull().default(0),
+    identifier: text('identifier'),
+    createdAt: createdAt(),
+    updatedAt: timestamp('updated_at', { withTimezone: true, mode: 'date' }).notNull().defaultNow(),
+    resolvedAt: timestamp('resolved_at', { withTimezone: true, mode: 'date' }),
+    resolvedBy: text('resolved_by'),
+  },
+  (t) => [
+    index('nonstandard_region_status').on(t.regionCode, t.status, t.kindCode),
+    index('nonstandard_source').on(t.sourceRecordId),
+  ],
+);
+
+/** Transactional outbox: written in the transaction that makes the change, processed after. */
+export const outbox = pgTable(
+  'outbox',
+  {
+    id: bigserial('id', { mode: 'number' }).primaryKey(),
+    topic: text('topic').notNull(),
+    payload: jsonb('payload').notNull(),
+    createdAt: createdAt(),
+    processedAt: timestamp('processed_at', { withTimezone: true, mode: 'date' }),
+    attempts: integer('attempts').notNull().default(0),
+    lastError: text('last_error'),
+  },
+  (t) => [index('outbox_pending').on(t.processedAt, t.id)],
+);
+
+/** The holder's inbox (运证通): what was delivered, and whether it was read. */
+export const deliveries = pgTable(
+  'deliveries',
+  {
+    id: uuid('id').primaryKey().defaultRandom(),
+    holderId: uuid('holder_id')
+      .notNull()
+      .references(() => holders.id),
+    identifier: text('identifier').notNull(),
+    regionCode: text('region_code').notNull(),
+    kind: text('kind').notNull(),
+    title: text('title').notNull(),
+    outboxId: bigint('outbox_id', { mode: 'number' }).notNull(),
+    createdAt: createdAt(),
+    deliveredAt: timestamp('delivered_at', { withTimezone: true, mode: 'date' }),
+    readAt: timestamp('read_at', { withTimezone: true, mode: 'date' }),
+  },
+  (t) => [
+    uniqueIndex('deliveries_outbox').on(t.outboxId),
+    index('deliveries_holder').on(t.holderId, t.createdAt),
+  ],
+);
+
+/** Outages reported by departments (R-5.3) and their re-push deadline. */
+export const outages = pgTable(
+  'outages',
+  {
+    id: uuid('id').primaryKey().defaultRandom(),
+    regionCode: text('region_code').notNull(),
+    department: text('department'),
+    cause: text('cause').notNull(),
+    startedAt: timestamp('started_at', { withTimezone: true, mode: 'date' }).notNull(),
+    clearedAt: timestamp('cleared_at', { withTimezone: true, mode: 'date' }),
+    deadline: timestamp('deadline', { withTimezone: true, mode: 'date' }),
+    /** ongoing | cleared (re-push due) | completed | overdue. */
+    status: text('status').notNull(),
+    repushedRecords: integer('repushed_records').notNull().default(0),
+    completedAt: timestamp('completed_at', { withTimezone: true, mode: 'date' }),
+    reportedBy: text('reported_by').notNull(),
+    createdAt: createdAt(),
+    updatedAt: timestamp('updated_at', { withTimezone: true, mode: 'date' }).notNull().defaultNow(),
+  },
+  (t) => [index('outages_region_status').on(t.regionCode, t.status)],
+);
+
+/** Bulk imports (`roadcert import`): progress per file, so an interrupted run resumes. */
+export const importRuns = pgTable('import_runs', {
+  id: uuid('id').primaryKey().defaultRandom(),
+  fileName: text('file_name').notNull(),
+  fileDigest: text('file_digest').notNull(),
+  totalRows: integer('total_rows').notNull(),
+  processedRows: integer('processed_rows').notNull().default(0),
+  status: text('status').notNull(),
+  startedAt: timestamp('started_at', { withTimezone: true, mode: 'date' }).notNull(),
+  finishedAt: timestamp('finished_at', { withTimezone: true, mode: 'date' }),
+});

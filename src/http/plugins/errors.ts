@@ -2,6 +2,7 @@ import type { FastifyError, FastifyInstance } from 'fastify';
 import fp from 'fastify-plugin';
 import { isAppError } from '../../errors.ts';
 import { type Problem, problemFromAppError, problemOf } from '../problem.ts';
+import { safeError } from '../safe-error.ts';
 
 interface ValidationItem {
   instancePath?: string;
@@ -74,7 +75,7 @@ export default fp(async function errors(app: FastifyInstance) {
     let problem: Problem;
     if (isAppError(error)) {
       problem = problemFromAppError(error);
-      if (problem.status >= 500) request.log.error({ err: error }, 'service error');
+      if (problem.status >= 500) request.log.error({ err: safeError(error) }, 'service error');
     } else if (error.validation) {
       const errors = describeValidation(error.validationContext, error.validation as ValidationItem[]);
       const context = where[error.validationContext ?? ''] ?? '请求';
@@ -99,10 +100,10 @@ export default fp(async function errors(app: FastifyInstance) {
     } else if (error.statusCode === 429) {
       problem = problemOf('RATE_LIMITED', '请求过于频繁，请稍后再试');
     } else if (error.statusCode && error.statusCode >= 400 && error.statusCode < 500) {
-      request.log.info({ err: error }, 'client error');
+      request.log.info({ err: safeError(error) }, 'client error');
       problem = { ...problemOf('BAD_REQUEST', '请求无法处理'), status: error.statusCode };
     } else {
-      request.log.error({ err: error }, 'unhandled error');
+      request.log.error({ err: safeError(error) }, 'unhandled error');
       problem = problemOf('INTERNAL', '服务器内部错误，请稍后重试；如持续出现请联系管理员并提供请求编号');
     }
     problem.instance = request.url.split('?')[0];

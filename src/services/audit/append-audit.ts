@@ -19,9 +19,12 @@ export interface AuditEntry {
   details?: Record<string, unknown>;
 }
 
-/** A chain per city-level region: appends in different cities do not contend. */
+/**
+ * One chain per region code (province, city or county): appends in different regions never wait
+ * on each other, which keeps bulk issuance parallel and the trail shardable by region.
+ */
 export function chainOf(regionCode: string): string {
-  return regionCode.endsWith('0000') ? regionCode : `${regionCode.slice(0, 4)}00`;
+  return regionCode;
 }
 
 export interface HashedFields {
