@@ -28,6 +28,7 @@ export const settings = {
   sessionMaxHours: { env: 'ROADCERT_SESSION_MAX_HOURS', doc: '会话最长有效期（小时），默认 12' },
   loginMaxFailures: { env: 'ROADCERT_LOGIN_MAX_FAILURES', doc: '连续登录失败锁定阈值，默认 5' },
   loginLockMinutes: { env: 'ROADCERT_LOGIN_LOCK_MINUTES', doc: '登录锁定时长（分钟），默认 15' },
+  rateLimitPerMinute: { env: 'ROADCERT_RATE_LIMIT', doc: '每个来源地址每分钟请求上限（0 为不限），默认 3000' },
   logLevel: { env: 'LOG_LEVEL', doc: '日志级别：fatal error warn info debug trace silent，默认 info' },
 } as const;
 
@@ -46,6 +47,7 @@ const ConfigSchema = Type.Object({
   sessionMaxHours: Type.Integer({ minimum: 1, maximum: 168 }),
   loginMaxFailures: Type.Integer({ minimum: 1, maximum: 100 }),
   loginLockMinutes: Type.Integer({ minimum: 1, maximum: 1440 }),
+  rateLimitPerMinute: Type.Integer({ minimum: 0, maximum: 10_000_000 }),
   logLevel: Type.Union(
     ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'].map((l) => Type.Literal(l)),
   ),
@@ -65,6 +67,8 @@ export interface Config {
   province: { code: string; name: string; authorityName: string; sealName: string };
   session: { idleMinutes: number; maxHours: number };
   login: { maxFailures: number; lockMinutes: number };
+  /** Requests per source address per minute; 0 disables the limit (behind a gateway that limits). */
+  rateLimitPerMinute: number;
   logLevel: string;
 }
 
@@ -111,6 +115,7 @@ export function loadConfig(env: Env = process.env, opts: { cwd?: string } = {}):
     sessionMaxHours: intSetting(env, 'sessionMaxHours', 12),
     loginMaxFailures: intSetting(env, 'loginMaxFailures', 5),
     loginLockMinutes: intSetting(env, 'loginLockMinutes', 15),
+    rateLimitPerMinute: intSetting(env, 'rateLimitPerMinute', 3000),
     logLevel: (strSetting(env, 'logLevel') ?? 'info') as RawConfig['logLevel'],
   };
 
@@ -163,6 +168,7 @@ export function loadConfig(env: Env = process.env, opts: { cwd?: string } = {}):
     },
     session: { idleMinutes: raw.sessionIdleMinutes, maxHours: raw.sessionMaxHours },
     login: { maxFailures: raw.loginMaxFailures, lockMinutes: raw.loginLockMinutes },
+    rateLimitPerMinute: raw.rateLimitPerMinute,
     logLevel: raw.logLevel,
   };
 }

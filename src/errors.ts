@@ -38,12 +38,19 @@ export const errorCatalog = {
   // The working-day calendar only knows years whose State Council holiday notice is loaded;
   // past those it refuses rather than guess (a wrong re-push deadline is worse than none).
   CALENDAR_YEAR_UNKNOWN: { status: 500, title: '工作日历未收录该年度的节假日安排' },
+  // machine clients (source systems, relying parties)
+  CLIENT_SIGNATURE_INVALID: { status: 401, title: '接入系统签名无效' },
+  CLIENT_TIMESTAMP_SKEW: { status: 401, title: '请求时间戳超出允许范围' },
+  CLIENT_REQUEST_REPLAYED: { status: 401, title: '重放的请求' },
+  BATCH_TOO_LARGE: { status: 413, title: '批量记录数超过上限' },
   // staff accounts
   USERNAME_TAKEN: { status: 409, title: '用户名已存在' },
   PASSWORD_TOO_WEAK: { status: 400, title: '密码强度不足' },
   ROLE_UNKNOWN: { status: 400, title: '角色不存在' },
   // audit
   AUDIT_CHAIN_BROKEN: { status: 500, title: '审计日志链校验失败' },
+  // outages: the action does not fit the outage's state (e.g. completing before clearing)
+  OUTAGE_STATE: { status: 409, title: '故障记录的当前状态不允许此操作' },
 } as const satisfies Record<string, { status: number; title: string }>;
 
 export type ErrorCode = keyof typeof errorCatalog;

@@ -1,11 +1,15 @@
 import { Command, Option } from 'commander';
 import { loadConfig, settings } from '../config.ts';
 import { roleIds } from '../domain/roles.ts';
+import { AppError } from '../errors.ts';
 import { openRuntime, type Runtime } from '../runtime.ts';
 import { verifyAuditTrail } from '../services/audit/verify-audit.ts';
 import { currentCatalog, getCatalogVersion } from '../services/catalog/catalog-versions.ts';
+import { createClient } from '../services/clients/create-client.ts';
 import type { Actor, ServiceContext } from '../services/context.ts';
+import { openIntakeContext } from '../services/intake/context.ts';
 import { initProvinceKeys } from '../services/keys/init-keys.ts';
+import { expireCertificates } from '../services/lifecycle/expire-certificates.ts';
 import { createStaff } from '../services/staff/create-staff.ts';
 import { describeStartupError } from '../startup-error.ts';
 
@@ -125,6 +129,53 @@ export function buildCli(): Command {
         }),
     );
 
+  const client = program.command('client').description('接入系统（运政系统、用证方）');
+  client
+    .command('create')
+    .description('注册接入系统，输出 clientId 与密钥（密钥只显示这一次，平台仅保存其摘要）')
+    .requiredOption('--name <name>', '接入系统名称')
+    .requiredOption('--region <code>', '辖区行政区划代码：只能推送该区划及下级区划的数据')
+    .addOption(new Option('--kind <kind>', '类型').choices(['source', 'relying']).default('source'))
+    .option('--json', '以 JSON 输出 {"clientId","secret"}', false)
+    .action((opts: { name: string; region: string; kind: 'source' | 'relying'; json: boolean }) =>
+      withRuntime(async (_rt, ctx, actor) => {
+        const created = await createClient(ctx, actor, {
+          name: opts.name,
+          regionCode: opts.region,
+          kind: opts.kind,
+        });
+        if (opts.json) print(JSON.stringify(created));
+        else {
+          print(
+            `已注册接入系统「${created.name}」（${created.kind === 'source' ? '数据推送' : '用证方'}，辖区 ${created.regionCode}）`,
+          );
+          print(`  clientId: ${created.clientId}`);
+          print(`  secret:   ${created.secret}`);
+          print('  请妥善保存密钥：平台不保存明文，无法再次查看。');
+        }
+      }),
+    );
+
+  const lifecycle = program.command('lifecycle').description('证照生命周期任务');
+  lifecycle
+    .command('expire')
+    .description('将有效期已届满的证照置为过期（平台每日自动执行）')
+    .option('--today <date>', '以该日期（YYYY-MM-DD，北京时间）为今天')
+    .option('--json', '以 JSON 输出', false)
+    .action((opts: { today?: string; json: boolean }) =>
+      withRuntime(async (rt, ctx) => {
+        if (opts.today !== undefined && !/^\d{4}-\d{2}-\d{2}$/.test(opts.today)) {
+          throw new AppError('VALIDATION_FAILED', '--today 应为 YYYY-MM-DD 日期');
+        }
+        const result = await expireCertificates(
+          await openIntakeContext(ctx, rt.keyring),
+          opts.today ? { today: opts.today } : {},
+        );
+        if (opts.json) print(JSON.stringify(result));
+        else print(`已将 ${result.expired} 件有效期届满（早于 ${result.today}）的证照置为过期。`);
+      }),
+    );
+
   const audit = program.command('audit').description('审计日志');
   audit
     .command('verify')
@@ -174,6 +225,7 @@ export function buildCli(): Command {
       print('\n环境变量：');
       for (const s of Object.values(settings)) print(`  ${s.env.padEnd(32)} ${s.doc}`);
     });
+
 
   return program;
 }

@@ -4,6 +4,8 @@ import helmet from '@fastify/helmet';
 import rateLimit from '@fastify/rate-limit';
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
+import Ajv from 'ajv';
+import addFormats from 'ajv-formats';
 import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify';
 import auth from './plugins/auth.ts';
 import errors from './plugins/errors.ts';
@@ -12,9 +14,12 @@ import { ProblemSchema } from './problem.ts';
 import auditRoutes from './routes/audit.ts';
 import authRoutes from './routes/auth.ts';
 import catalogRoutes from './routes/catalog.ts';
+import certificateRoutes from './routes/certificates.ts';
+import intakeRoutes from './routes/intake.ts';
 import recordRoutes from './routes/records.ts';
 import regionRoutes from './routes/regions.ts';
 import staffRoutes from './routes/staff.ts';
+import statsRoutes from './routes/stats.ts';
 import systemRoutes from './routes/system.ts';
 
 export type { AppDeps };
@@ -47,6 +52,12 @@ export async function app(instance: FastifyInstance, deps: AppDeps): Promise<voi
   instance.addHook('onSend', async (request, reply) => {
     reply.header('x-request-id', request.id);
   });
+  // JSON bodies are validated as sent (no coercion: "x" is not a list, "5" not a number);
+  // query strings, params and headers are text, so they are coerced to their schema types.
+  const ajvOptions = { allErrors: true, removeAdditional: false, useDefaults: true, strict: false } as const;
+  const bodyAjv = addFormats.default(new Ajv.default({ ...ajvOptions, coerceTypes: false }));
+  const textAjv = addFormats.default(new Ajv.default({ ...ajvOptions, coerceTypes: 'array' }));
+  instance.setValidatorCompiler(({ schema, httpPart }) => (httpPart === 'body' ? bodyAjv : textAjv).compile(schema));
   await instance.register(errors);
   await instance.register(helmet, {
     contentSecurityPolicy: {
@@ -63,7 +74,9 @@ export async function app(instance: FastifyInstance, deps: AppDeps): Promise<voi
     strictTransportSecurity: deps.config.mode === 'production',
   });
   await instance.register(cookie);
-  await instance.register(rateLimit, { global: true, max: 600, timeWindow: '1 minute' });
+  if (deps.config.rateLimitPerMinute > 0) {
+    await instance.register(rateLimit, { global: true, max: deps.config.rateLimitPerMinute, timeWindow: '1 minute' });
+  }
   instance.addSchema(ProblemSchema);
   await instance.register(swagger, {
     openapi: {
@@ -85,6 +98,9 @@ export async function app(instance: FastifyInstance, deps: AppDeps): Promise<voi
         { name: 'catalog', description: '证照目录' },
         { name: 'reference', description: '行政区划等参考数据' },
         { name: 'records', description: '证照数据规范性校验' },
+        { name: 'intake', description: '运政系统数据归集（HMAC-SM3 签名）' },
+        { name: 'certificates', description: '电子证照' },
+        { name: 'stats', description: '统计' },
         { name: 'audit', description: '审计日志' },
       ],
     },
@@ -104,6 +120,9 @@ export async function app(instance: FastifyInstance, deps: AppDeps): Promise<voi
   await instance.register(catalogRoutes, { prefix: '/api/v1/catalog' });
   await instance.register(regionRoutes, { prefix: '/api/v1/regions' });
   await instance.register(recordRoutes, { prefix: '/api/v1/records' });
+  await instance.register(intakeRoutes, { prefix: '/api/v1/intake' });
+  await instance.register(certificateRoutes, { prefix: '/api/v1/certificates' });
+  await instance.register(statsRoutes, { prefix: '/api/v1/stats' });
   await instance.register(auditRoutes, { prefix: '/api/v1/audit' });
 }
 

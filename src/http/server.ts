@@ -1,6 +1,7 @@
 import { type Config, loadConfig } from '../config.ts';
 import { openRuntime } from '../runtime.ts';
 import { bootstrapDemo } from '../services/demo/bootstrap-demo.ts';
+import { startBackgroundJobs } from '../services/jobs/background-jobs.ts';
 import { describeStartupError } from '../startup-error.ts';
 import { buildServer } from './app.ts';
 
@@ -47,12 +48,14 @@ async function main(): Promise<void> {
   }
 
   const app = await buildServer(runtime, loggerOptions(config));
+  const stopJobs = startBackgroundJobs(runtime, app.log);
   let closing = false;
   const shutdown = async (signal: string) => {
     if (closing) return;
     closing = true;
     app.log.info({ signal }, 'shutting down');
     await app.close();
+    await stopJobs();
     await runtime.close();
     process.exit(0);
   };

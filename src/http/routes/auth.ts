@@ -32,7 +32,7 @@ const routes: FastifyPluginAsync = async (app) => {
   app.post<{ Body: { username: string; password: string } }>(
     '/login',
     {
-      config: { rateLimit: { max: 30, timeWindow: '1 minute' } },
+      config: { rateLimit: { max: 120, timeWindow: '1 minute' } },
       schema: {
         tags: ['auth'],
         summary: '工作人员登录',
