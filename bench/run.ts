@@ -5,6 +5,7 @@
  */
 const benches: Record<string, () => Promise<{ run(): Promise<unknown> }>> = {
   sm2: () => import('./sm2.ts'),
+  issuance: () => import('./issuance.ts'),
 };
 
 const wanted = process.argv.slice(2);

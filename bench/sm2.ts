@@ -51,7 +51,7 @@ async function asyncOpsPerSecond(op: () => Promise<unknown>, durationMs: number)
   return (count * 1000) / (performance.now() - start);
 }
 
-function opensslSpeed(): { sign: number; verify: number } | null {
+export function opensslSpeed(): { sign: number; verify: number } | null {
   const r = spawnSync('openssl', ['speed', '-seconds', String(OPENSSL_SECONDS), 'sm2'], { encoding: 'utf8' });
   if (r.status !== 0) return null;
   // " 256 bits SM2 (CurveSM2)   0.0003s   0.0003s   3092.0   3537.1"

@@ -16,6 +16,7 @@ import authRoutes from './routes/auth.ts';
 import catalogRoutes from './routes/catalog.ts';
 import certificateRoutes from './routes/certificates.ts';
 import intakeRoutes from './routes/intake.ts';
+import nonstandardRoutes from './routes/nonstandard.ts';
 import recordRoutes from './routes/records.ts';
 import regionRoutes from './routes/regions.ts';
 import staffRoutes from './routes/staff.ts';
@@ -57,7 +58,9 @@ export async function app(instance: FastifyInstance, deps: AppDeps): Promise<voi
   const ajvOptions = { allErrors: true, removeAdditional: false, useDefaults: true, strict: false } as const;
   const bodyAjv = addFormats.default(new Ajv.default({ ...ajvOptions, coerceTypes: false }));
   const textAjv = addFormats.default(new Ajv.default({ ...ajvOptions, coerceTypes: 'array' }));
-  instance.setValidatorCompiler(({ schema, httpPart }) => (httpPart === 'body' ? bodyAjv : textAjv).compile(schema));
+  instance.setValidatorCompiler(({ schema, httpPart }) =>
+    (httpPart === 'body' ? bodyAjv : textAjv).compile(schema),
+  );
   await instance.register(errors);
   await instance.register(helmet, {
     contentSecurityPolicy: {
@@ -75,7 +78,11 @@ export async function app(instance: FastifyInstance, deps: AppDeps): Promise<voi
   });
   await instance.register(cookie);
   if (deps.config.rateLimitPerMinute > 0) {
-    await instance.register(rateLimit, { global: true, max: deps.config.rateLimitPerMinute, timeWindow: '1 minute' });
+    await instance.register(rateLimit, {
+      global: true,
+      max: deps.config.rateLimitPerMinute,
+      timeWindow: '1 minute',
+    });
   }
   instance.addSchema(ProblemSchema);
   await instance.register(swagger, {
@@ -101,6 +108,7 @@ export async function app(instance: FastifyInstance, deps: AppDeps): Promise<voi
         { name: 'intake', description: '运政系统数据归集（HMAC-SM3 签名）' },
         { name: 'certificates', description: '电子证照' },
         { name: 'stats', description: '统计' },
+        { name: 'nonstandard', description: '不规范数据补正队列' },
         { name: 'audit', description: '审计日志' },
       ],
     },
@@ -123,6 +131,7 @@ export async function app(instance: FastifyInstance, deps: AppDeps): Promise<voi
   await instance.register(intakeRoutes, { prefix: '/api/v1/intake' });
   await instance.register(certificateRoutes, { prefix: '/api/v1/certificates' });
   await instance.register(statsRoutes, { prefix: '/api/v1/stats' });
+  await instance.register(nonstandardRoutes, { prefix: '/api/v1/nonstandard' });
   await instance.register(auditRoutes, { prefix: '/api/v1/audit' });
 }
 
