@@ -12,6 +12,7 @@ import { initProvinceKeys } from '../services/keys/init-keys.ts';
 import { expireCertificates } from '../services/lifecycle/expire-certificates.ts';
 import { createStaff } from '../services/staff/create-staff.ts';
 import { describeStartupError } from '../startup-error.ts';
+import { registerOutageCommands } from './commands/outages.ts';
 
 /*
  * `npx roadcert <command>`: the operator's tool. Every command loads the same configuration as
@@ -196,6 +197,7 @@ export function buildCli(): Command {
       }),
     );
 
+
   const catalog = program.command('catalog').description('证照目录');
   catalog
     .command('show')
@@ -226,6 +228,7 @@ export function buildCli(): Command {
       for (const s of Object.values(settings)) print(`  ${s.env.padEnd(32)} ${s.doc}`);
     });
 
+  registerOutageCommands(program, withRuntime);
 
   return program;
 }

@@ -17,6 +17,7 @@ import catalogRoutes from './routes/catalog.ts';
 import certificateRoutes from './routes/certificates.ts';
 import intakeRoutes from './routes/intake.ts';
 import nonstandardRoutes from './routes/nonstandard.ts';
+import outageRoutes from './routes/outages.ts';
 import recordRoutes from './routes/records.ts';
 import regionRoutes from './routes/regions.ts';
 import staffRoutes from './routes/staff.ts';
@@ -108,6 +109,7 @@ export async function app(instance: FastifyInstance, deps: AppDeps): Promise<voi
         { name: 'intake', description: '运政系统数据归集（HMAC-SM3 签名）' },
         { name: 'certificates', description: '电子证照' },
         { name: 'stats', description: '统计' },
+        { name: 'outages', description: '推送故障与重新推送期限（R-5.3）' },
         { name: 'nonstandard', description: '不规范数据补正队列' },
         { name: 'audit', description: '审计日志' },
       ],
@@ -131,6 +133,7 @@ export async function app(instance: FastifyInstance, deps: AppDeps): Promise<voi
   await instance.register(intakeRoutes, { prefix: '/api/v1/intake' });
   await instance.register(certificateRoutes, { prefix: '/api/v1/certificates' });
   await instance.register(statsRoutes, { prefix: '/api/v1/stats' });
+  await instance.register(outageRoutes, { prefix: '/api/v1/outages' });
   await instance.register(nonstandardRoutes, { prefix: '/api/v1/nonstandard' });
   await instance.register(auditRoutes, { prefix: '/api/v1/audit' });
 }

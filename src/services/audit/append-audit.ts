@@ -2,7 +2,7 @@ import canonicalize from 'canonicalize';
 import { eq, sql } from 'drizzle-orm';
 import { sm3Hex } from '../../crypto/sm3.ts';
 import type { Db } from '../../store/db.ts';
-import { auditHeads, auditLog } from '../../store/schema.ts';
+import { auditHeads } from '../../store/schema.ts';
 import type { Actor } from '../context.ts';
 import type { AuditAction } from './actions.ts';
 
@@ -84,9 +84,19 @@ export async function appendAudit(
     prevHash: head ? head.hash : GENESIS_HASH,
   };
   const hash = auditHash(fields);
-  await tx.insert(auditLog).values({ ...fields, outcome: fields.outcome as 'success' | 'failure', hash });
-  await tx
-    .insert(auditHeads)
-    .values({ chain, seq: fields.seq, hash, updatedAt: meta.at })
-    .onConflictDoUpdate({ target: auditHeads.chain, set: { seq: fields.seq, hash, updatedAt: meta.at } });
+  // The record and its chain head in one round trip: the chain lock is held until commit, so
+  // every statement saved here shortens the queue of appends in this region.
+  await tx.execute(sql`
+    with appended as (
+      insert into audit_log (chain, seq, at, actor_type, actor_id, actor_role, actor_region, action, target_type,
+                             target_id, region_code, request_id, outcome, details, prev_hash, hash)
+      values (${chain}, ${fields.seq}, ${meta.at.toISOString()}::timestamptz, ${fields.actorType}, ${fields.actorId},
+              ${fields.actorRole}, ${fields.actorRegion}, ${fields.action}, ${fields.targetType}, ${fields.targetId},
+              ${fields.regionCode}, ${fields.requestId}, ${fields.outcome}, ${JSON.stringify(fields.details)}::jsonb,
+              ${fields.prevHash}, ${hash})
+      returning 1
+    )
+    insert into audit_heads (chain, seq, hash, updated_at)
+    select ${chain}, ${fields.seq}, ${hash}, ${meta.at.toISOString()}::timestamptz from appended
+    on conflict (chain) do update set seq = excluded.seq, hash = excluded.hash, updated_at = excluded.updated_at`);
 }

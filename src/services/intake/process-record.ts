@@ -1,4 +1,4 @@
-import { and, desc, eq, max, sql } from 'drizzle-orm';
+import { and, desc, eq, sql } from 'drizzle-orm';
 import { getKind } from '../../domain/catalog/index.ts';
 import { todayInChina } from '../../domain/dates.ts';
 import { formatIdentifier, formatSerial, parseIdentifier } from '../../domain/identifiers.ts';
@@ -23,14 +23,66 @@ import {
 } from '../../store/schema.ts';
 import { nextCertificateSerial } from '../../store/serials.ts';
 import type { AuditAction } from '../audit/actions.ts';
-import { appendAudit } from '../audit/append-audit.ts';
+import { type AuditEntry, appendAudit } from '../audit/append-audit.ts';
 import { lockCatalogVersion } from '../catalog/catalog-versions.ts';
 import { upsertHolder } from '../holders/upsert-holder.ts';
 import { buildAssertion, sealAssertion } from '../issuance/seal-certificate.ts';
 import { checkEnvelope } from './check-envelope.ts';
 import type { IntakeContext, IntakeEnvelope, IntakeError, IntakeResult, IntakeSource } from './types.ts';
 
-type Licence = typeof licences.$inferSelect;
+/** The parts of a licence row that intake decisions read. */
+interface Licence {
+  state: string;
+  kindCode: string;
+  regionCode: string;
+  holderId: string;
+  serial: string | null;
+  currentIdentifier: string | null;
+}
+
+interface Held {
+  seen: {
+    id: number;
+    status: 'issued' | 'updated' | 'recorded' | 'nonstandard';
+    identifier: string | null;
+    errors: IntakeError[] | null;
+  } | null;
+  latest: number | null;
+  licence: Licence | undefined;
+}
+
+/**
+ * The per-licence lock every writer of a licence takes first (intake, expiry, resubmission of a
+ * corrected item), so they queue instead of racing; transaction-scoped, so commit releases it.
+ */
+export async function lockLicence(tx: Db, sourceRecordId: string): Promise<void> {
+  await tx.execute(sql`select pg_advisory_xact_lock(hashtext(${`licence:${sourceRecordId}`}))`);
+}
+
+async function readHeld(tx: Db, sourceRecordId: string, sourceVersion: number): Promise<Held> {
+  const res = (await tx.execute(sql`
+    select
+      (select json_build_object('id', i.id, 'status', i.status, 'identifier', i.identifier, 'errors', i.errors)
+         from intake_records i where i.source_record_id = ${sourceRecordId} and i.source_version = ${sourceVersion}) as seen,
+      (select max(i.source_version) from intake_records i where i.source_record_id = ${sourceRecordId}) as latest,
+      (select json_build_object('state', l.state, 'kindCode', l.kind_code, 'regionCode', l.region_code,
+              'holderId', l.holder_id, 'serial', l.serial, 'currentIdentifier', l.current_identifier)
+         from licences l where l.source_record_id = ${sourceRecordId}) as licence`)) as unknown as {
+    rows: {
+      seen: Held['seen'] | string | null;
+      latest: number | string | null;
+      licence: Licence | string | null;
+    }[];
+  };
+  const row = res.rows[0]!;
+  // node-postgres parses json columns; PGlite may hand them back as text.
+  const json = <T>(v: T | string | null): T | null => (typeof v === 'string' ? (JSON.parse(v) as T) : v);
+  return {
+    seen: json(row.seen),
+    latest: row.latest === null ? null : Number(row.latest),
+    licence: json(row.licence) ?? undefined,
+  };
+}
 
 export interface ProcessOptions {
   /**
@@ -80,17 +132,11 @@ export async function processRecord(
 
   return ctx.db.transaction(async (tx) => {
     // One licence at a time: concurrent pushes of the same sourceRecordId queue here.
-    await tx.execute(sql`select pg_advisory_xact_lock(hashtext(${`licence:${env.sourceRecordId}`}))`);
-
-    const [seen] = await tx
-      .select()
-      .from(intakeRecords)
-      .where(
-        and(
-          eq(intakeRecords.sourceRecordId, env.sourceRecordId),
-          eq(intakeRecords.sourceVersion, env.sourceVersion),
-        ),
-      );
+    await lockLicence(tx, env.sourceRecordId);
+    // What the platform already holds for this licence, in one round trip: this record version
+    // (idempotency), the newest version received (ordering) and the licence itself.
+    const held = await readHeld(tx, env.sourceRecordId, env.sourceVersion);
+    const seen = held.seen;
     const resubmit = opts.resubmitItemId !== undefined && seen?.status === 'nonstandard';
     if (seen && !resubmit) {
       return {
@@ -99,28 +145,19 @@ export async function processRecord(
         status: 'duplicate',
         originalStatus: seen.status,
         ...(seen.identifier ? { identifier: seen.identifier } : {}),
-        ...(seen.errors ? { errors: seen.errors as IntakeError[] } : {}),
+        ...(seen.errors ? { errors: seen.errors } : {}),
       };
     }
-    const [latest] = await tx
-      .select({ v: max(intakeRecords.sourceVersion) })
-      .from(intakeRecords)
-      .where(eq(intakeRecords.sourceRecordId, env.sourceRecordId));
-    if (latest?.v != null && env.sourceVersion < latest.v) {
+    if (held.latest !== null && env.sourceVersion < held.latest) {
       return rejected(raw, [
         {
           field: 'sourceVersion',
           code: 'VERSION_OUTDATED',
-          message: `源记录版本 ${env.sourceVersion} 早于平台已接收的版本 ${latest.v}，未处理`,
+          message: `源记录版本 ${env.sourceVersion} 早于平台已接收的版本 ${held.latest}，未处理`,
         },
       ]);
     }
-
-    const [licence] = await tx
-      .select()
-      .from(licences)
-      .where(eq(licences.sourceRecordId, env.sourceRecordId))
-      .for('update');
+    const licence = held.licence;
     const state: LicenceState = (licence?.state as LicenceState | undefined) ?? 'none';
     if (licence && licence.kindCode !== env.kind) {
       return rejected(raw, [
@@ -259,6 +296,7 @@ export async function processRecord(
         and(eq(nonstandardItems.sourceRecordId, env.sourceRecordId), eq(nonstandardItems.status, 'open')),
       );
     await logIntake(applied.status, applied.identifier);
+    await appendAudit(tx, source.actor, applied.audit, meta);
     return {
       sourceRecordId: env.sourceRecordId,
       sourceVersion: env.sourceVersion,
@@ -279,6 +317,8 @@ const statusAuditAction = {
 interface Applied {
   status: 'issued' | 'updated' | 'recorded';
   identifier?: string;
+  /** Appended last, just before commit: the region's audit chain stays locked only briefly. */
+  audit: AuditEntry;
 }
 
 const deliveryTitles: Partial<Record<IntakeEvent, string>> = {
@@ -304,7 +344,6 @@ async function applyTransition(
   transition: { action: string; to: Exclude<LicenceState, 'none'> },
   now: Date,
 ): Promise<Applied> {
-  const meta = { at: now, requestId: ctx.requestId };
   const kind = getKind(ctx.catalog.content, env.kind);
   const event = (identifier: string | null, reason?: string) =>
     tx.insert(certificateEvents).values({
@@ -351,19 +390,16 @@ async function applyTransition(
       .values({ sourceRecordId: env.sourceRecordId, ...values, createdAt: now })
       .onConflictDoUpdate({ target: licences.sourceRecordId, set: values });
     await event(null);
-    await appendAudit(
-      tx,
-      source.actor,
-      {
+    return {
+      status: 'recorded',
+      audit: {
         action: 'licence.baseline',
         regionCode: env.regionCode,
         targetType: 'licence',
         targetId: env.sourceRecordId,
         details: { kind: env.kind },
       },
-      meta,
-    );
-    return { status: 'recorded' };
+    };
   }
 
   if (transition.action === 'status') {
@@ -383,21 +419,16 @@ async function applyTransition(
       .where(eq(licences.sourceRecordId, env.sourceRecordId));
     await event(licence?.currentIdentifier ?? null);
     if (licence?.currentIdentifier) await deliver(licence.holderId, licence.currentIdentifier);
-    await appendAudit(
-      tx,
-      source.actor,
-      {
+    return {
+      status: 'updated',
+      ...(licence?.currentIdentifier ? { identifier: licence.currentIdentifier } : {}),
+      audit: {
         action: statusAuditAction[env.event as StatusEvent],
         regionCode: env.regionCode,
         targetType: licence?.currentIdentifier ? 'certificate' : 'licence',
         targetId: licence?.currentIdentifier ?? env.sourceRecordId,
         details: { from: state, to: transition.to, reason: env.reason ?? null },
       },
-      meta,
-    );
-    return {
-      status: 'updated',
-      ...(licence?.currentIdentifier ? { identifier: licence.currentIdentifier } : {}),
     };
   }
 
@@ -494,10 +525,10 @@ async function applyTransition(
   }
   await event(identifier);
   await deliver(holderId, identifier);
-  await appendAudit(
-    tx,
-    source.actor,
-    {
+  return {
+    status: previous ? 'updated' : 'issued',
+    identifier,
+    audit: {
       action: previous ? 'certificate.new_version' : 'certificate.issue',
       regionCode: env.regionCode,
       targetType: 'certificate',
@@ -510,9 +541,7 @@ async function applyTransition(
         digest: sealed.signedDataDigest,
       },
     },
-    meta,
-  );
-  return { status: previous ? 'updated' : 'issued', identifier };
+  };
 }
 
 /** Latest version of a licence's certificate (used by tests and services). */

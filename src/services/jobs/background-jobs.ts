@@ -4,6 +4,7 @@ import { purgeRequestNonces } from '../clients/authenticate-client.ts';
 import { processOutbox } from '../delivery/process-outbox.ts';
 import { openIntakeContext } from '../intake/context.ts';
 import { expireCertificates } from '../lifecycle/expire-certificates.ts';
+import { refreshOutages } from '../outages/refresh-outages.ts';
 
 interface Log {
   info(obj: object, msg: string): void;
@@ -12,18 +13,26 @@ interface Log {
 
 /**
  * The server's background work: the outbox every two seconds, and once per Beijing day the
- * expiry run and housekeeping. Every job is idempotent, so several API nodes may run them.
+ * expiry run, overdue outages (R-5.3) and housekeeping. Every job is idempotent, so several API nodes may run them.
  */
 export function startBackgroundJobs(runtime: Runtime, log: Log): () => Promise<void> {
   let stopped = false;
   let running: Promise<unknown> = Promise.resolve();
   let lastDay = '';
-  const ctx = { db: runtime.store.db, config: runtime.config, clock: runtime.clock, vault: runtime.vault, requestId: 'background-job' };
+  const ctx = {
+    db: runtime.store.db,
+    config: runtime.config,
+    clock: runtime.clock,
+    vault: runtime.vault,
+    requestId: 'background-job',
+  };
 
   const guard = (name: string, job: () => Promise<unknown>) => {
     running = running
       .then(job)
-      .catch((e: unknown) => log.error({ job: name, err: { message: (e as Error).message } }, 'background job failed'));
+      .catch((e: unknown) =>
+        log.error({ job: name, err: { message: (e as Error).message } }, 'background job failed'),
+      );
   };
 
   const outboxTimer = setInterval(() => {
@@ -37,7 +46,11 @@ export function startBackgroundJobs(runtime: Runtime, log: Log): () => Promise<v
     lastDay = today;
     const expired = await expireCertificates(await openIntakeContext(ctx, runtime.keyring));
     await purgeRequestNonces(runtime.store.db, now);
-    log.info({ job: 'daily', ...expired }, 'daily lifecycle run');
+    const outages = await refreshOutages(ctx, now, { recount: true });
+    log.info(
+      { job: 'daily', ...expired, outagesOverdue: outages.markedOverdue.length },
+      'daily lifecycle run',
+    );
   };
   guard('daily', daily);
   const dailyTimer = setInterval(() => {

@@ -1,9 +1,7 @@
-import { sql } from 'drizzle-orm';
 import { AppError } from '../../errors.ts';
-import type { Db } from '../../store/db.ts';
 import { appendAudit } from '../audit/append-audit.ts';
 import type { Actor } from '../context.ts';
-import { processRecord } from '../intake/process-record.ts';
+import { lockLicence, processRecord } from '../intake/process-record.ts';
 import type { IntakeContext, IntakeResult } from '../intake/types.ts';
 import { assertVisible, requirePermission } from '../scope.ts';
 import { findNonstandardItem, type NonstandardStatus, openRecord, statusNames } from './nonstandard-view.ts';
@@ -12,15 +10,6 @@ export interface ResubmitResult extends IntakeResult {
   itemId: string;
   /** `resolved` when the certificate was issued or updated; `open` with the new findings otherwise. */
   itemStatus: NonstandardStatus;
-}
-
-/**
- * The same per-licence lock processRecord takes first. Taken here before the item's row lock,
- * so a resubmission and a concurrent source push of the licence lock in the same order and
- * cannot deadlock (advisory locks are re-entrant within the transaction).
- */
-async function lockLicence(tx: Db, sourceRecordId: string): Promise<void> {
-  await tx.execute(sql`select pg_advisory_xact_lock(hashtext(${`licence:${sourceRecordId}`}))`);
 }
 
 /**
