@@ -25,11 +25,27 @@ export const SM4_SEAL_OVERHEAD = HEADER_LENGTH + TAG_LENGTH;
 
 const EMPTY = Buffer.alloc(0);
 
+/**
+ * Sub-keys per key object. Long-lived keys (the PII vault's) are sealed with thousands of times a
+ * second; deriving them once saves two HKDF runs per call. Keyed by the key object itself, so a
+ * key that is dropped takes its sub-keys with it; callers must not mutate a key after use.
+ */
+const subkeyCache = new WeakMap<Uint8Array, { encKey: Buffer; macKey: Buffer; fingerprint: string }>();
+
 function subkeys(key: Uint8Array): { encKey: Buffer; macKey: Buffer } {
   if (!(key instanceof Uint8Array) || key.length !== KEY_LENGTH) {
     throw new AppError('CRYPTO_INVALID_INPUT', `SM4 密钥应为 16 字节，实际为 ${key?.length ?? 0} 字节`);
   }
-  return { encKey: deriveKey(key, 'sm4-seal:enc', KEY_LENGTH), macKey: deriveKey(key, 'sm4-seal:mac', 32) };
+  const fingerprint = Buffer.from(key).toString('hex');
+  const cached = subkeyCache.get(key);
+  if (cached && cached.fingerprint === fingerprint) return cached;
+  const derived = {
+    encKey: deriveKey(key, 'sm4-seal:enc', KEY_LENGTH),
+    macKey: deriveKey(key, 'sm4-seal:mac', 32),
+    fingerprint,
+  };
+  subkeyCache.set(key, derived);
+  return derived;
 }
 
 function tagOf(macKey: Buffer, header: Uint8Array, aad: Uint8Array, ciphertext: Uint8Array): Buffer {

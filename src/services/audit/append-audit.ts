@@ -1,8 +1,7 @@
 import canonicalize from 'canonicalize';
-import { eq, sql } from 'drizzle-orm';
+import { sql } from 'drizzle-orm';
 import { sm3Hex } from '../../crypto/sm3.ts';
 import type { Db } from '../../store/db.ts';
-import { auditHeads } from '../../store/schema.ts';
 import type { Actor } from '../context.ts';
 import type { AuditAction } from './actions.ts';
 
@@ -64,8 +63,16 @@ export async function appendAudit(
   meta: { at: Date; requestId?: string | undefined },
 ): Promise<void> {
   const chain = chainOf(entry.regionCode);
+  // The lock and the read must be separate statements: under READ COMMITTED a statement's snapshot
+  // is taken when it starts, so a head read in the locking statement could miss the head that the
+  // previous lock holder committed while this one waited.
   await tx.execute(sql`select pg_advisory_xact_lock(hashtext(${`audit:${chain}`}))`);
-  const [head] = await tx.select().from(auditHeads).where(eq(auditHeads.chain, chain));
+  const res = (await tx.execute(sql`
+    select (select json_build_object('seq', h.seq, 'hash', h.hash) from audit_heads h where h.chain = ${chain}) as head`)) as unknown as {
+    rows: { head: { seq: number | string; hash: string } | string | null }[];
+  };
+  const raw = res.rows[0]?.head ?? null;
+  const head = typeof raw === 'string' ? (JSON.parse(raw) as { seq: number; hash: string }) : raw;
   const fields: HashedFields = {
     chain,
     seq: head ? Number(head.seq) + 1 : 1,

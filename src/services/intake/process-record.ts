@@ -41,6 +41,7 @@ interface Licence {
 }
 
 interface Held {
+  openItems: number;
   seen: {
     id: number;
     status: 'issued' | 'updated' | 'recorded' | 'nonstandard';
@@ -59,9 +60,16 @@ export async function lockLicence(tx: Db, sourceRecordId: string): Promise<void>
   await tx.execute(sql`select pg_advisory_xact_lock(hashtext(${`licence:${sourceRecordId}`}))`);
 }
 
-async function readHeld(tx: Db, sourceRecordId: string, sourceVersion: number): Promise<Held> {
+/**
+ * Takes the licence lock, then reads what the platform holds for the licence in one round trip.
+ * Two statements on purpose: under READ COMMITTED a statement sees the data as of its start, so a
+ * read inside the locking statement could miss what the previous lock holder committed.
+ */
+async function lockAndReadHeld(tx: Db, sourceRecordId: string, sourceVersion: number): Promise<Held> {
+  await lockLicence(tx, sourceRecordId);
   const res = (await tx.execute(sql`
     select
+      (select count(*)::int from nonstandard_items n where n.source_record_id = ${sourceRecordId} and n.status = 'open') as open_items,
       (select json_build_object('id', i.id, 'status', i.status, 'identifier', i.identifier, 'errors', i.errors)
          from intake_records i where i.source_record_id = ${sourceRecordId} and i.source_version = ${sourceVersion}) as seen,
       (select max(i.source_version) from intake_records i where i.source_record_id = ${sourceRecordId}) as latest,
@@ -69,6 +77,7 @@ async function readHeld(tx: Db, sourceRecordId: string, sourceVersion: number): 
               'holderId', l.holder_id, 'serial', l.serial, 'currentIdentifier', l.current_identifier)
          from licences l where l.source_record_id = ${sourceRecordId}) as licence`)) as unknown as {
     rows: {
+      open_items: number | string;
       seen: Held['seen'] | string | null;
       latest: number | string | null;
       licence: Licence | string | null;
@@ -78,6 +87,7 @@ async function readHeld(tx: Db, sourceRecordId: string, sourceVersion: number): 
   // node-postgres parses json columns; PGlite may hand them back as text.
   const json = <T>(v: T | string | null): T | null => (typeof v === 'string' ? (JSON.parse(v) as T) : v);
   return {
+    openItems: Number(row.open_items),
     seen: json(row.seen),
     latest: row.latest === null ? null : Number(row.latest),
     licence: json(row.licence) ?? undefined,
@@ -130,12 +140,12 @@ export async function processRecord(
       })
     : [];
 
-  return ctx.db.transaction(async (tx) => {
-    // One licence at a time: concurrent pushes of the same sourceRecordId queue here.
-    await lockLicence(tx, env.sourceRecordId);
-    // What the platform already holds for this licence, in one round trip: this record version
-    // (idempotency), the newest version received (ordering) and the licence itself.
-    const held = await readHeld(tx, env.sourceRecordId, env.sourceVersion);
+  let sealed = false;
+  const result = await ctx.db.transaction(async (tx): Promise<IntakeResult> => {
+    // One licence at a time (concurrent pushes of the same sourceRecordId queue on its lock), and
+    // what the platform holds for it: this record version (idempotency), the newest version
+    // received (ordering), the licence, and whether non-standard items are open.
+    const held = await lockAndReadHeld(tx, env.sourceRecordId, env.sourceVersion);
     const seen = held.seen;
     const resubmit = opts.resubmitItemId !== undefined && seen?.status === 'nonstandard';
     if (seen && !resubmit) {
@@ -226,12 +236,13 @@ export async function processRecord(
     }
     if (issues.length) {
       // Non-standard: kept unsealed, in its region, until corrected (a newer push replaces it).
-      await tx
-        .update(nonstandardItems)
-        .set({ status: 'replaced', updatedAt: now })
-        .where(
-          and(eq(nonstandardItems.sourceRecordId, env.sourceRecordId), eq(nonstandardItems.status, 'open')),
-        );
+      if (held.openItems > 0)
+        await tx
+          .update(nonstandardItems)
+          .set({ status: 'replaced', updatedAt: now })
+          .where(
+            and(eq(nonstandardItems.sourceRecordId, env.sourceRecordId), eq(nonstandardItems.status, 'open')),
+          );
       const [item] = await tx
         .insert(nonstandardItems)
         .values({
@@ -274,6 +285,7 @@ export async function processRecord(
     }
 
     const applied = await applyTransition(tx, ctx, source, env, record, licence, state, plan.transition, now);
+    sealed = applied.sealed === true;
     if (resubmit) {
       await tx
         .update(nonstandardItems)
@@ -289,12 +301,13 @@ export async function processRecord(
         .where(eq(nonstandardItems.id, opts.resubmitItemId!));
     }
     // Any other open item of this licence is outdated by what was just applied.
-    await tx
-      .update(nonstandardItems)
-      .set({ status: 'replaced', updatedAt: now })
-      .where(
-        and(eq(nonstandardItems.sourceRecordId, env.sourceRecordId), eq(nonstandardItems.status, 'open')),
-      );
+    if (held.openItems > (resubmit ? 1 : 0))
+      await tx
+        .update(nonstandardItems)
+        .set({ status: 'replaced', updatedAt: now })
+        .where(
+          and(eq(nonstandardItems.sourceRecordId, env.sourceRecordId), eq(nonstandardItems.status, 'open')),
+        );
     await logIntake(applied.status, applied.identifier);
     await appendAudit(tx, source.actor, applied.audit, meta);
     return {
@@ -304,6 +317,10 @@ export async function processRecord(
       ...(applied.identifier ? { identifier: applied.identifier } : {}),
     };
   });
+  // The catalog version is locked by the first certificate sealed under it; once that committed,
+  // later records of the batch need not try again.
+  if (sealed) ctx.catalog.locked = true;
+  return result;
 }
 
 type StatusEvent = 'suspend' | 'resume' | 'revoke' | 'expire';
@@ -319,6 +336,8 @@ interface Applied {
   identifier?: string;
   /** Appended last, just before commit: the region's audit chain stays locked only briefly. */
   audit: AuditEntry;
+  /** A certificate version was sealed (and the catalog version locked). */
+  sealed?: boolean;
 }
 
 const deliveryTitles: Partial<Record<IntakeEvent, string>> = {
@@ -528,6 +547,7 @@ async function applyTransition(
   return {
     status: previous ? 'updated' : 'issued',
     identifier,
+    sealed: true,
     audit: {
       action: previous ? 'certificate.new_version' : 'certificate.issue',
       regionCode: env.regionCode,
