@@ -43,7 +43,11 @@ export async function run(): Promise<Record<string, number>> {
   try {
     await migrate(store);
     await ensureCatalog(store.db);
-    const config = loadConfig({ ROADCERT_KEK: randomBytes(16).toString('hex'), ROADCERT_MODE: 'demo', ROADCERT_DATA_DIR: '/tmp/roadcert-bench' });
+    const config = loadConfig({
+      ROADCERT_KEK: randomBytes(16).toString('hex'),
+      ROADCERT_MODE: 'demo',
+      ROADCERT_DATA_DIR: '/tmp/roadcert-bench',
+    });
     const vault = new PiiVault(config.kek);
     const ctx = { db: store.db, config, clock: systemClock, vault, requestId: 'bench' };
     const actor: Actor = { type: 'cli', id: 'bench', regionCode: config.province.code };
@@ -64,7 +68,11 @@ export async function run(): Promise<Record<string, number>> {
       const records = Array.from({ length: Math.min(batch, n - offset) }, (_, j) => {
         const i = offset + j;
         return {
-          ...sampleRecord(KINDS[i % KINDS.length]!.code, {}, { index: i, regionCode: regions[i % regions.length]! }),
+          ...sampleRecord(
+            KINDS[i % KINDS.length]!.code,
+            {},
+            { index: i, regionCode: regions[i % regions.length]! },
+          ),
           sourceRecordId: `BENCH-${i}`,
           sourceVersion: 1,
           event: 'issue',
@@ -91,9 +99,13 @@ export async function run(): Promise<Record<string, number>> {
       ratio: Number((rate / ceiling).toFixed(3)),
       peakRssMb: Math.round(peakRss / 1024 / 1024),
     };
-    console.log(`bulk issuance into PostgreSQL: ${n} records of ${KINDS.length} kinds, batches of ${batch}, concurrency ${concurrency}`);
+    console.log(
+      `bulk issuance into PostgreSQL: ${n} records of ${KINDS.length} kinds, batches of ${batch}, concurrency ${concurrency}`,
+    );
     console.log(`  ${result.recordsPerSecond} records/s in ${result.seconds} s`);
-    console.log(`  ceiling = openssl sign ${result.opensslSignPerSecond}/s × ${cores} cores = ${result.ceiling}/s`);
+    console.log(
+      `  ceiling = openssl sign ${result.opensslSignPerSecond}/s × ${cores} cores = ${result.ceiling}/s`,
+    );
     console.log(`  ratio ${result.ratio} (target ≥ 0.6)   peak RSS ${result.peakRssMb} MB (target < 500)`);
     return result;
   } finally {

@@ -28,7 +28,10 @@ export const settings = {
   sessionMaxHours: { env: 'ROADCERT_SESSION_MAX_HOURS', doc: '会话最长有效期（小时），默认 12' },
   loginMaxFailures: { env: 'ROADCERT_LOGIN_MAX_FAILURES', doc: '连续登录失败锁定阈值，默认 5' },
   loginLockMinutes: { env: 'ROADCERT_LOGIN_LOCK_MINUTES', doc: '登录锁定时长（分钟），默认 15' },
-  rateLimitPerMinute: { env: 'ROADCERT_RATE_LIMIT', doc: '每个来源地址每分钟请求上限（0 为不限），默认 3000' },
+  rateLimitPerMinute: {
+    env: 'ROADCERT_RATE_LIMIT',
+    doc: '每个来源地址每分钟请求上限（0 为不限），默认 3000',
+  },
   logLevel: { env: 'LOG_LEVEL', doc: '日志级别：fatal error warn info debug trace silent，默认 info' },
 } as const;
 

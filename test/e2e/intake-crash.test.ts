@@ -26,7 +26,10 @@ describe('crash in the middle of a batch', async () => {
 
   const startServer = async (): Promise<string> => {
     let out = '';
-    server = spawn(process.execPath, ['--import', 'tsx', 'src/http/server.ts'], { cwd: root, env: { ...process.env, ...env } });
+    server = spawn(process.execPath, ['--import', 'tsx', 'src/http/server.ts'], {
+      cwd: root,
+      env: { ...process.env, ...env },
+    });
     server.stdout!.on('data', (d) => {
       out += d;
     });
@@ -54,7 +57,11 @@ describe('crash in the middle of a batch', async () => {
       HOST: '127.0.0.1',
       LOG_LEVEL: 'warn',
     };
-    const keys = spawnSync(process.execPath, ['bin/roadcert.mjs', 'keys', 'init'], { cwd: root, env: { ...process.env, ...env }, encoding: 'utf8' });
+    const keys = spawnSync(process.execPath, ['bin/roadcert.mjs', 'keys', 'init'], {
+      cwd: root,
+      env: { ...process.env, ...env },
+      encoding: 'utf8',
+    });
     assert.equal(keys.status, 0, keys.stderr);
   });
   after(async () => {
@@ -66,11 +73,15 @@ describe('crash in the middle of a batch', async () => {
   });
 
   test('SIGKILL mid-batch, then the same batch again: every certificate exactly once', { skip }, async () => {
-    const created = spawnSync(process.execPath, ['bin/roadcert.mjs', 'client', 'create', '--name', '运政系统', '--region', '210000', '--json'], {
-      cwd: root,
-      env: { ...process.env, ...env },
-      encoding: 'utf8',
-    });
+    const created = spawnSync(
+      process.execPath,
+      ['bin/roadcert.mjs', 'client', 'create', '--name', '运政系统', '--region', '210000', '--json'],
+      {
+        cwd: root,
+        env: { ...process.env, ...env },
+        encoding: 'utf8',
+      },
+    );
     assert.equal(created.status, 0, created.stderr);
     const client = JSON.parse(created.stdout) as { clientId: string; secret: string };
     const records = Array.from({ length: 1000 }, (_, i) => ({
@@ -113,14 +124,19 @@ describe('crash in the middle of a batch', async () => {
     assert.equal(res.status, 200);
     const body2 = (await res.json()) as { results: { status: string }[]; summary: Record<string, number> };
     assert.equal(body2.results.length, 1000);
-    assert.ok(body2.results.every((r) => r.status === 'issued' || r.status === 'duplicate'), JSON.stringify(body2.summary));
+    assert.ok(
+      body2.results.every((r) => r.status === 'issued' || r.status === 'duplicate'),
+      JSON.stringify(body2.summary),
+    );
     assert.equal(body2.summary.duplicate ?? 0, partial, 'the ones done before the kill answer duplicate');
     assert.equal(await count(), 1000);
     const perLicence = await db.store.query<{ n: number }>(
       sql`select count(*)::int as n from (select source_record_id from certificates group by source_record_id having count(*) > 1) d`,
     );
     assert.equal(perLicence[0]!.n, 0, 'no licence has two certificates');
-    const serials = await db.store.query<{ n: number }>(sql`select count(distinct serial)::int as n from certificates`);
+    const serials = await db.store.query<{ n: number }>(
+      sql`select count(distinct serial)::int as n from certificates`,
+    );
     assert.equal(serials[0]!.n, 1000);
     server!.kill('SIGTERM');
   });

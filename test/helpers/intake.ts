@@ -11,7 +11,11 @@ export interface TestClient {
   regionCode: string;
 }
 
-export async function registerClient(t: TestApp, regionCode = '210000', name = '辽宁省运政系统'): Promise<TestClient> {
+export async function registerClient(
+  t: TestApp,
+  regionCode = '210000',
+  name = '辽宁省运政系统',
+): Promise<TestClient> {
   const c = await createClient(t.ctx, t.cliActor, { name, regionCode });
   return { clientId: c.clientId, secret: c.secret, regionCode };
 }

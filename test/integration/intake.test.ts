@@ -31,7 +31,9 @@ for (const engine of await engines()) {
     let dir: string;
 
     const count = async (table: string) =>
-      Number((await t.db.store.query<{ n: number }>(sql.raw(`select count(*)::int as n from ${table}`)))[0]!.n);
+      Number(
+        (await t.db.store.query<{ n: number }>(sql.raw(`select count(*)::int as n from ${table}`)))[0]!.n,
+      );
 
     before(async () => {
       t = await createTestApp(engine);
@@ -63,7 +65,10 @@ for (const engine of await engines()) {
     test('the certificate carries signedData and an SM2 signature that openssl verifies with the published seal certificate', async () => {
       const res = await push(t, client, [intakeRecord(VEHICLE, 'SIG-1', 1, 'issue', {}, 101)]);
       const identifier = res.json().results[0].identifier;
-      const detail = await t.app.inject({ url: `/api/v1/certificates/${identifier}`, headers: bearer(admin.token) });
+      const detail = await t.app.inject({
+        url: `/api/v1/certificates/${identifier}`,
+        headers: bearer(admin.token),
+      });
       assert.equal(detail.statusCode, 200, detail.body);
       const c = detail.json();
       assert.equal(c.status, 'valid');
@@ -74,12 +79,30 @@ for (const engine of await engines()) {
       assert.equal(signed.catalogVersion, 1);
       const trust = (await t.app.inject({ url: '/api/v1/trust' })).json();
       writeFileSync(path.join(dir, 'seal.pem'), trust.sealCertificate);
-      execFileSync('openssl', ['x509', '-in', path.join(dir, 'seal.pem'), '-noout', '-pubkey', '-out', path.join(dir, 'pub.pem')]);
+      execFileSync('openssl', [
+        'x509',
+        '-in',
+        path.join(dir, 'seal.pem'),
+        '-noout',
+        '-pubkey',
+        '-out',
+        path.join(dir, 'pub.pem'),
+      ]);
       writeFileSync(path.join(dir, 'data'), Buffer.from(c.signedData, 'base64'));
       writeFileSync(path.join(dir, 'sig'), Buffer.from(c.signature, 'base64'));
       const ok = execFileSync(
         'openssl',
-        ['dgst', '-sm3', '-verify', path.join(dir, 'pub.pem'), '-sigopt', 'distid:1234567812345678', '-signature', path.join(dir, 'sig'), path.join(dir, 'data')],
+        [
+          'dgst',
+          '-sm3',
+          '-verify',
+          path.join(dir, 'pub.pem'),
+          '-sigopt',
+          'distid:1234567812345678',
+          '-signature',
+          path.join(dir, 'sig'),
+          path.join(dir, 'data'),
+        ],
         { encoding: 'utf8' },
       );
       assert.match(ok, /Verified OK/);
@@ -88,51 +111,86 @@ for (const engine of await engines()) {
       tampered.writeUInt8(tampered.readUInt8(tampered.length - 3) ^ 1, tampered.length - 3);
       writeFileSync(path.join(dir, 'data'), tampered);
       assert.throws(() =>
-        execFileSync('openssl', ['dgst', '-sm3', '-verify', path.join(dir, 'pub.pem'), '-sigopt', 'distid:1234567812345678', '-signature', path.join(dir, 'sig'), path.join(dir, 'data')], {
-          stdio: 'pipe',
-        }),
+        execFileSync(
+          'openssl',
+          [
+            'dgst',
+            '-sm3',
+            '-verify',
+            path.join(dir, 'pub.pem'),
+            '-sigopt',
+            'distid:1234567812345678',
+            '-signature',
+            path.join(dir, 'sig'),
+            path.join(dir, 'data'),
+          ],
+          {
+            stdio: 'pipe',
+          },
+        ),
       );
       // Reading personal data is audited.
-      const reads = await t.db.store.query(sql`select 1 from audit_log where action = 'certificate.read' and target_id = ${identifier}`);
+      const reads = await t.db.store.query(
+        sql`select 1 from audit_log where action = 'certificate.read' and target_id = ${identifier}`,
+      );
       assert.equal(reads.length, 1);
     });
 
     test('the same sourceRecordId + sourceVersion again is a duplicate with the original outcome and changes nothing', async () => {
       const rec = intakeRecord(PRACTITIONER, 'DUP-1', 1, 'issue', {}, 202);
       const first = (await push(t, client, [rec])).json().results[0];
-      const before = { certs: await count('certificates'), audit: await count('audit_log'), outbox: await count('outbox') };
+      const before = {
+        certs: await count('certificates'),
+        audit: await count('audit_log'),
+        outbox: await count('outbox'),
+      };
       const again = (await push(t, client, [rec])).json().results[0];
       assert.equal(again.status, 'duplicate');
       assert.equal(again.originalStatus, 'issued');
       assert.equal(again.identifier, first.identifier);
-      assert.deepEqual({ certs: await count('certificates'), audit: await count('audit_log'), outbox: await count('outbox') }, before);
+      assert.deepEqual(
+        {
+          certs: await count('certificates'),
+          audit: await count('audit_log'),
+          outbox: await count('outbox'),
+        },
+        before,
+      );
     });
 
     for (const [family, kind] of families) {
       test(`${family}: baseline → annual review converts; change/reissue supersede; suspend, resume, revoke`, async () => {
         const id = `LIFE-${family}`;
         const idx = 300 + kind.length + family.length;
-        const recorded = (await push(t, client, [intakeRecord(kind, id, 1, 'baseline', {}, idx)])).json().results[0];
+        const recorded = (await push(t, client, [intakeRecord(kind, id, 1, 'baseline', {}, idx)])).json()
+          .results[0];
         assert.equal(recorded.status, 'recorded');
         assert.equal(recorded.identifier, undefined);
         const [paper] = await t.db.store.db.select().from(licences).where(eq(licences.sourceRecordId, id));
         assert.equal(paper?.state, 'paper');
 
-        const converted = (await push(t, client, [intakeRecord(kind, id, 2, 'annual_review', {}, idx)])).json().results[0];
+        const converted = (
+          await push(t, client, [intakeRecord(kind, id, 2, 'annual_review', {}, idx)])
+        ).json().results[0];
         assert.equal(converted.status, 'issued', JSON.stringify(converted));
         const v1 = converted.identifier;
 
-        const changed = (await push(t, client, [intakeRecord(kind, id, 3, 'change', {}, idx)])).json().results[0];
+        const changed = (await push(t, client, [intakeRecord(kind, id, 3, 'change', {}, idx)])).json()
+          .results[0];
         assert.equal(changed.status, 'updated');
         const v2 = changed.identifier;
         assert.equal(parseIdentifier(v2).version, 2);
         assert.equal(parseIdentifier(v2).serial, parseIdentifier(v1).serial);
 
-        const reissued = (await push(t, client, [intakeRecord(kind, id, 4, 'reissue', {}, idx)])).json().results[0];
+        const reissued = (await push(t, client, [intakeRecord(kind, id, 4, 'reissue', {}, idx)])).json()
+          .results[0];
         const v3 = reissued.identifier;
         assert.equal(parseIdentifier(v3).version, 3);
 
-        const rows = await t.db.store.db.select().from(certificates).where(eq(certificates.sourceRecordId, id));
+        const rows = await t.db.store.db
+          .select()
+          .from(certificates)
+          .where(eq(certificates.sourceRecordId, id));
         const byId = new Map(rows.map((r) => [r.identifier, r]));
         assert.equal(byId.get(v1)?.status, 'superseded');
         assert.equal(byId.get(v1)?.nextIdentifier, v2);
@@ -140,26 +198,45 @@ for (const engine of await engines()) {
         assert.equal(byId.get(v2)?.nextIdentifier, v3);
         assert.equal(byId.get(v3)?.status, 'valid');
 
-        const superseded = (await t.app.inject({ url: `/api/v1/certificates/${v1}`, headers: bearer(admin.token) })).json();
+        const superseded = (
+          await t.app.inject({ url: `/api/v1/certificates/${v1}`, headers: bearer(admin.token) })
+        ).json();
         assert.equal(superseded.statusCode, '01');
         assert.equal(superseded.nextIdentifier, v2);
 
         const status = async (v: number, event: string, reason?: string) =>
-          (await push(t, client, [{ sourceRecordId: id, sourceVersion: v, event, kind, regionCode: '210102', ...(reason ? { reason } : {}) }])).json()
-            .results[0];
+          (
+            await push(t, client, [
+              {
+                sourceRecordId: id,
+                sourceVersion: v,
+                event,
+                kind,
+                regionCode: '210102',
+                ...(reason ? { reason } : {}),
+              },
+            ])
+          ).json().results[0];
         assert.equal((await status(5, 'suspend', '停业整顿')).status, 'updated');
-        assert.equal((await t.db.store.db.select().from(certificates).where(eq(certificates.identifier, v3)))[0]?.status, 'suspended');
+        assert.equal(
+          (await t.db.store.db.select().from(certificates).where(eq(certificates.identifier, v3)))[0]?.status,
+          'suspended',
+        );
         const refused = await status(6, 'change');
         assert.equal(refused.status, 'rejected');
         assert.equal(refused.errors[0].code, 'LIFECYCLE_INVALID');
         assert.equal((await status(7, 'resume')).status, 'updated');
         assert.equal((await status(8, 'revoke', '申请注销')).status, 'updated');
-        const revoked = (await t.db.store.db.select().from(certificates).where(eq(certificates.identifier, v3)))[0];
+        const revoked = (
+          await t.db.store.db.select().from(certificates).where(eq(certificates.identifier, v3))
+        )[0];
         assert.equal(revoked?.status, 'revoked');
         assert.equal(revoked?.statusReason, '申请注销');
         assert.equal((await status(9, 'resume')).status, 'rejected', 'revoked is terminal');
 
-        const history = (await t.app.inject({ url: `/api/v1/certificates/${v3}/history`, headers: bearer(admin.token) })).json();
+        const history = (
+          await t.app.inject({ url: `/api/v1/certificates/${v3}/history`, headers: bearer(admin.token) })
+        ).json();
         assert.deepEqual(
           history.versions.map((v: { version: number }) => v.version),
           [1, 2, 3],
@@ -173,44 +250,71 @@ for (const engine of await engines()) {
 
     test('an older version than the one held is rejected; expire events take the lifecycle path', async () => {
       await push(t, client, [intakeRecord(BUSINESS, 'OLD-1', 5, 'issue', {}, 401)]);
-      const older = (await push(t, client, [intakeRecord(BUSINESS, 'OLD-1', 3, 'change', {}, 401)])).json().results[0];
+      const older = (await push(t, client, [intakeRecord(BUSINESS, 'OLD-1', 3, 'change', {}, 401)])).json()
+        .results[0];
       assert.equal(older.status, 'rejected');
       assert.equal(older.errors[0].code, 'VERSION_OUTDATED');
     });
 
     test('records failing the standard checks become non-standard items with per-field problems, nothing sealed', async () => {
       const certsBefore = await count('certificates');
-      const bad = intakeRecord(VEHICLE, 'NS-1', 1, 'issue', { face: { plateNumber: '辽AI2345' }, holder: { id: '91210102MA0000000X' } }, 501);
+      const bad = intakeRecord(
+        VEHICLE,
+        'NS-1',
+        1,
+        'issue',
+        { face: { plateNumber: '辽AI2345' }, holder: { id: '91210102MA0000000X' } },
+        501,
+      );
       const res = (await push(t, client, [bad])).json().results[0];
       assert.equal(res.status, 'nonstandard');
       const codes = res.errors.map((e: { code: string }) => e.code);
       assert.ok(codes.includes('PLATE_FORMAT'), codes.join());
-      assert.ok(res.errors.every((e: { field: string; message: string }) => e.field && /[\u4e00-\u9fa5]/.test(e.message)));
+      assert.ok(
+        res.errors.every(
+          (e: { field: string; message: string }) => e.field && /[\u4e00-\u9fa5]/.test(e.message),
+        ),
+      );
       assert.equal(await count('certificates'), certsBefore);
-      const [item] = await t.db.store.db.select().from(nonstandardItems).where(eq(nonstandardItems.sourceRecordId, 'NS-1'));
+      const [item] = await t.db.store.db
+        .select()
+        .from(nonstandardItems)
+        .where(eq(nonstandardItems.sourceRecordId, 'NS-1'));
       assert.equal(item?.status, 'open');
       assert.equal(item?.regionCode, '210102');
       // A corrected newer push replaces the open item and issues.
-      const fixed = (await push(t, client, [intakeRecord(VEHICLE, 'NS-1', 2, 'issue', {}, 501)])).json().results[0];
+      const fixed = (await push(t, client, [intakeRecord(VEHICLE, 'NS-1', 2, 'issue', {}, 501)])).json()
+        .results[0];
       assert.equal(fixed.status, 'issued');
-      const [after1] = await t.db.store.db.select().from(nonstandardItems).where(eq(nonstandardItems.sourceRecordId, 'NS-1'));
+      const [after1] = await t.db.store.db
+        .select()
+        .from(nonstandardItems)
+        .where(eq(nonstandardItems.sourceRecordId, 'NS-1'));
       assert.equal(after1?.status, 'replaced');
     });
 
     test('every issued or updated certificate is delivered to the holder inbox through the outbox', async () => {
-      const res = (await push(t, client, [intakeRecord(PRACTITIONER, 'DLV-1', 1, 'issue', {}, 601)])).json().results[0];
+      const res = (await push(t, client, [intakeRecord(PRACTITIONER, 'DLV-1', 1, 'issue', {}, 601)])).json()
+        .results[0];
       const pending = await count('outbox where processed_at is null');
       assert.ok(pending >= 1);
       const processed = await processOutbox(t.db.store.db, t.clock.now(), { limit: 10_000 });
       assert.ok(processed >= 1);
       assert.equal(await count('outbox where processed_at is null'), 0);
-      const [delivery] = await t.db.store.db.select().from(deliveries).where(eq(deliveries.identifier, res.identifier));
+      const [delivery] = await t.db.store.db
+        .select()
+        .from(deliveries)
+        .where(eq(deliveries.identifier, res.identifier));
       assert.match(delivery!.title, /道路运输从业人员从业资格证已签发/);
       assert.ok(delivery!.deliveredAt);
       assert.equal(delivery!.readAt, null);
       // Processing again delivers nothing twice.
       await processOutbox(t.db.store.db, t.clock.now());
-      assert.equal((await t.db.store.db.select().from(deliveries).where(eq(deliveries.identifier, res.identifier))).length, 1);
+      assert.equal(
+        (await t.db.store.db.select().from(deliveries).where(eq(deliveries.identifier, res.identifier)))
+          .length,
+        1,
+      );
     });
 
     test('the daily expiry run expires certificates past validTo', async () => {
@@ -220,7 +324,10 @@ for (const engine of await engines()) {
       const ctx = await openIntakeContext(t.ctx, t.keyring);
       const run = await expireCertificates(ctx, { today: '2026-03-02' });
       assert.ok(run.expired >= 1);
-      const [row] = await t.db.store.db.select().from(certificates).where(eq(certificates.identifier, issued.identifier));
+      const [row] = await t.db.store.db
+        .select()
+        .from(certificates)
+        .where(eq(certificates.identifier, issued.identifier));
       assert.equal(row?.status, 'expired');
       const again = await expireCertificates(ctx, { today: '2026-03-02' });
       assert.equal(again.expired, 0);
@@ -228,8 +335,13 @@ for (const engine of await engines()) {
 
     test('coverage per region and kind counts paper, electronic and the non-standard backlog', async () => {
       await push(t, client, [intakeRecord(BUSINESS, 'COV-paper', 1, 'baseline', {}, 801)]);
-      await push(t, client, [intakeRecord(BUSINESS, 'COV-bad', 1, 'issue', { face: { ownerName: '' } }, 802)]);
-      const res = await t.app.inject({ url: `/api/v1/stats/coverage?kind=${BUSINESS}`, headers: bearer(admin.token) });
+      await push(t, client, [
+        intakeRecord(BUSINESS, 'COV-bad', 1, 'issue', { face: { ownerName: '' } }, 802),
+      ]);
+      const res = await t.app.inject({
+        url: `/api/v1/stats/coverage?kind=${BUSINESS}`,
+        headers: bearer(admin.token),
+      });
       assert.equal(res.statusCode, 200);
       const row = res.json().rows.find((r: { regionCode: string }) => r.regionCode === '210102');
       assert.ok(row.paperValid >= 1);
@@ -240,13 +352,19 @@ for (const engine of await engines()) {
 
     test('bad requests: signature, skew, replay, foreign region, malformed, oversized — refused, nothing written', async () => {
       const recs = [intakeRecord(VEHICLE, 'BAD-1', 1, 'issue', {}, 901)];
-      const snapshot = async () => ({ c: await count('certificates'), i: await count('intake_records'), n: await count('nonstandard_items') });
+      const snapshot = async () => ({
+        c: await count('certificates'),
+        i: await count('intake_records'),
+        n: await count('nonstandard_items'),
+      });
       const before1 = await snapshot();
 
       const badSig = await push(t, client, recs, { signature: 'ab'.repeat(32) });
       assert.equal(badSig.statusCode, 401);
       assert.equal(badSig.json().code, 'CLIENT_SIGNATURE_INVALID');
-      const skewed = await push(t, client, recs, { timestamp: new Date(t.clock.now().getTime() - 6 * 60_000).toISOString() });
+      const skewed = await push(t, client, recs, {
+        timestamp: new Date(t.clock.now().getTime() - 6 * 60_000).toISOString(),
+      });
       assert.equal(skewed.statusCode, 401);
       assert.equal(skewed.json().code, 'CLIENT_TIMESTAMP_SKEW');
       const unknown = await push(t, { ...client, clientId: 'rc_nobody' }, recs);
@@ -259,25 +377,39 @@ for (const engine of await engines()) {
       const replay = await push(t, client, [], { body, timestamp: ts });
       assert.equal(replay.statusCode, 401);
       assert.equal(replay.json().code, 'CLIENT_REQUEST_REPLAYED');
-      const refusals = await t.db.store.query<{ n: number }>(sql`select count(*)::int as n from audit_log where action = 'intake.auth_failed'`);
+      const refusals = await t.db.store.query<{ n: number }>(
+        sql`select count(*)::int as n from audit_log where action = 'intake.auth_failed'`,
+      );
       assert.ok(refusals[0]!.n >= 4, 'refusals are recorded');
 
       const before2 = await snapshot();
       const malformed = await push(t, client, [], { body: '{"records": [' });
       assert.equal(malformed.statusCode, 400);
-      const tooMany = await push(t, client, Array.from({ length: 1001 }, () => ({})));
+      const tooMany = await push(
+        t,
+        client,
+        Array.from({ length: 1001 }, () => ({})),
+      );
       assert.equal(tooMany.statusCode, 413);
       assert.equal(tooMany.json().code, 'BATCH_TOO_LARGE');
       const notArray = await push(t, client, [], { body: JSON.stringify({ records: 'x' }) });
       assert.equal(notArray.statusCode, 400);
 
       const dalian = await registerClient(t, '210200', '大连市运政系统');
-      const foreign = (await push(t, dalian, [intakeRecord(VEHICLE, 'FOREIGN-1', 1, 'issue', {}, 903)])).json().results[0];
+      const foreign = (
+        await push(t, dalian, [intakeRecord(VEHICLE, 'FOREIGN-1', 1, 'issue', {}, 903)])
+      ).json().results[0];
       assert.equal(foreign.status, 'rejected');
       assert.equal(foreign.errors[0].code, 'REGION_OUTSIDE_CLIENT');
       const mixed = (
         await push(t, client, [
-          { sourceRecordId: 'X-1', sourceVersion: 1, event: 'issue', kind: '99999999999999999999Z', regionCode: '210102' },
+          {
+            sourceRecordId: 'X-1',
+            sourceVersion: 1,
+            event: 'issue',
+            kind: '99999999999999999999Z',
+            regionCode: '210102',
+          },
           { sourceRecordId: 'X-2', sourceVersion: '1', event: 'fly', kind: VEHICLE, regionCode: '210102' },
           'not an object',
         ])
@@ -295,13 +427,19 @@ for (const engine of await engines()) {
     });
 
     test('staff of 大连 cannot read a 沈阳 certificate: 404', async () => {
-      const res = (await push(t, client, [intakeRecord(VEHICLE, 'SCOPE-1', 1, 'issue', {}, 1001)])).json().results[0];
+      const res = (await push(t, client, [intakeRecord(VEHICLE, 'SCOPE-1', 1, 'issue', {}, 1001)])).json()
+        .results[0];
       const dl = await t.staff('dlofficer', 'issuing-officer', '210200');
-      const seen = await t.app.inject({ url: `/api/v1/certificates/${res.identifier}`, headers: bearer(dl.token) });
+      const seen = await t.app.inject({
+        url: `/api/v1/certificates/${res.identifier}`,
+        headers: bearer(dl.token),
+      });
       assert.equal(seen.statusCode, 404);
       const list = (await t.app.inject({ url: '/api/v1/certificates', headers: bearer(dl.token) })).json();
       assert.equal(list.items.length, 0);
-      const reads = await t.db.store.query(sql`select 1 from audit_log where action = 'certificate.read' and target_id = ${res.identifier}`);
+      const reads = await t.db.store.query(
+        sql`select 1 from audit_log where action = 'certificate.read' and target_id = ${res.identifier}`,
+      );
       assert.equal(reads.length, 0);
     });
   });

@@ -8,7 +8,9 @@ import {
 } from '../../services/certificates/query-certificates.ts';
 import { problems } from '../problem.ts';
 
-const Status = Type.Union(['valid', 'suspended', 'superseded', 'revoked', 'expired'].map((s) => Type.Literal(s)));
+const Status = Type.Union(
+  ['valid', 'suspended', 'superseded', 'revoked', 'expired'].map((s) => Type.Literal(s)),
+);
 const Summary = Type.Object({
   identifier: Type.String(),
   version: Type.Integer(),
@@ -18,7 +20,9 @@ const Summary = Type.Object({
   certificateNumber: Type.String(),
   holderName: Type.String(),
   status: Status,
-  statusCode: Type.String({ description: '证照状态代码：10 有效，01 无效（已换发），02 无效（已过期），03 已注销，09 无效（暂停）' }),
+  statusCode: Type.String({
+    description: '证照状态代码：10 有效，01 无效（已换发），02 无效（已过期），03 已注销，09 无效（暂停）',
+  }),
   statusName: Type.String(),
   issueDate: Type.String(),
   validFrom: Type.Union([Type.String(), Type.Null()]),
@@ -50,7 +54,13 @@ const Detail = Type.Intersect([
     }),
   }),
 ]);
-const IdentifierParams = Type.Object({ identifier: Type.String({ minLength: 20, maxLength: 160, pattern: '^1\\.2\\.156\\.3005\\.2\\.[0-9A-Z.]+$' }) });
+const IdentifierParams = Type.Object({
+  identifier: Type.String({
+    minLength: 20,
+    maxLength: 160,
+    pattern: '^1\\.2\\.156\\.3005\\.2\\.[0-9A-Z.]+$',
+  }),
+});
 const security = [{ bearer: [] }];
 
 const routes: FastifyPluginAsync = async (app) => {
@@ -74,7 +84,13 @@ const routes: FastifyPluginAsync = async (app) => {
           },
           { additionalProperties: false },
         ),
-        response: { 200: Type.Object({ items: Type.Array(Summary), nextCursor: Type.Union([Type.String(), Type.Null()]) }), ...problems(400, 401, 403) },
+        response: {
+          200: Type.Object({
+            items: Type.Array(Summary),
+            nextCursor: Type.Union([Type.String(), Type.Null()]),
+          }),
+          ...problems(400, 401, 403),
+        },
       },
     },
     async (request) => listCertificates(app.services.context(request), request.staff!, request.query),
@@ -94,7 +110,13 @@ const routes: FastifyPluginAsync = async (app) => {
         response: { 200: Detail, ...problems(400, 401, 403, 404) },
       },
     },
-    async (request) => getCertificate(app.services.context(request), app.services.keyring, request.staff!, request.params.identifier),
+    async (request) =>
+      getCertificate(
+        app.services.context(request),
+        app.services.keyring,
+        request.staff!,
+        request.params.identifier,
+      ),
   );
 
   app.get<{ Params: { identifier: string } }>(
@@ -134,7 +156,8 @@ const routes: FastifyPluginAsync = async (app) => {
         },
       },
     },
-    async (request) => getCertificateHistory(app.services.context(request), request.staff!, request.params.identifier),
+    async (request) =>
+      getCertificateHistory(app.services.context(request), request.staff!, request.params.identifier),
   );
 };
 

@@ -18,7 +18,9 @@ const IntakeError = Type.Object({ field: Type.String(), code: Type.String(), mes
 const IntakeResult = Type.Object({
   sourceRecordId: Type.Union([Type.String(), Type.Null()]),
   sourceVersion: Type.Union([Type.Integer(), Type.Null()]),
-  status: Type.Union(['issued', 'updated', 'recorded', 'nonstandard', 'duplicate', 'rejected'].map((s) => Type.Literal(s))),
+  status: Type.Union(
+    ['issued', 'updated', 'recorded', 'nonstandard', 'duplicate', 'rejected'].map((s) => Type.Literal(s)),
+  ),
   identifier: Type.Optional(Type.String()),
   errors: Type.Optional(Type.Array(IntakeError)),
   originalStatus: Type.Optional(Type.String()),
@@ -31,14 +33,18 @@ const recordDescription = `证照记录：{ sourceRecordId, sourceVersion, event
  * this plugin keeps the bytes exactly as received before parsing them.
  */
 const routes: FastifyPluginAsync = async (app) => {
-  app.addContentTypeParser('application/json', { parseAs: 'buffer', bodyLimit: 16 * 1024 * 1024 }, (request, body, done) => {
-    (request as FastifyRequest).rawBody = body as Buffer;
-    try {
-      done(null, JSON.parse((body as Buffer).toString('utf8')));
-    } catch {
-      done(new AppError('BAD_REQUEST', '请求体不是合法的 JSON'), undefined);
-    }
-  });
+  app.addContentTypeParser(
+    'application/json',
+    { parseAs: 'buffer', bodyLimit: 16 * 1024 * 1024 },
+    (request, body, done) => {
+      (request as FastifyRequest).rawBody = body as Buffer;
+      try {
+        done(null, JSON.parse((body as Buffer).toString('utf8')));
+      } catch {
+        done(new AppError('BAD_REQUEST', '请求体不是合法的 JSON'), undefined);
+      }
+    },
+  );
 
   app.post<{ Body: { records: unknown[] } }>(
     '/records',
@@ -63,7 +69,10 @@ const routes: FastifyPluginAsync = async (app) => {
         request.intakeClient = { id: client.id, regionCode: client.regionCode };
         const body = request.body as { records?: unknown } | undefined;
         if (Array.isArray(body?.records) && body.records.length > MAX_BATCH) {
-          throw new AppError('BATCH_TOO_LARGE', `每批最多 ${MAX_BATCH} 条记录，本批 ${body.records.length} 条`);
+          throw new AppError(
+            'BATCH_TOO_LARGE',
+            `每批最多 ${MAX_BATCH} 条记录，本批 ${body.records.length} 条`,
+          );
         }
       },
       schema: {
@@ -75,7 +84,10 @@ const routes: FastifyPluginAsync = async (app) => {
           'x-timestamp': Type.String({ description: 'ISO 8601 时间' }),
           'x-signature': Type.String({ description: '十六进制 HMAC-SM3' }),
         }),
-        body: Type.Object({ records: Type.Array(Type.Unknown(), { minItems: 1 }) }, { additionalProperties: false }),
+        body: Type.Object(
+          { records: Type.Array(Type.Unknown(), { minItems: 1 }) },
+          { additionalProperties: false },
+        ),
         response: {
           200: Type.Object({
             received: Type.Integer(),
@@ -91,7 +103,11 @@ const routes: FastifyPluginAsync = async (app) => {
       const ctx = await openIntakeContext(app.services.context(request), app.services.keyring);
       const results = await submitRecords(
         ctx,
-        { clientId: client.id, regionCode: client.regionCode, actor: { type: 'system', id: `client:${client.id}`, regionCode: client.regionCode } },
+        {
+          clientId: client.id,
+          regionCode: client.regionCode,
+          actor: { type: 'system', id: `client:${client.id}`, regionCode: client.regionCode },
+        },
         request.body.records,
         { concurrency: app.services.store.engine === 'postgres' ? 8 : 1 },
       );

@@ -31,7 +31,13 @@ const routes: FastifyPluginAsync = async (app) => {
         response: {
           200: Type.Object({
             rows: Type.Array(
-              Type.Object({ regionCode: Type.String(), regionName: Type.String(), kind: Type.String(), kindName: Type.String(), ...Counts }),
+              Type.Object({
+                regionCode: Type.String(),
+                regionName: Type.String(),
+                kind: Type.String(),
+                kindName: Type.String(),
+                ...Counts,
+              }),
             ),
             totals: Type.Object(Counts),
           }),

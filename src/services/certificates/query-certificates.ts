@@ -26,7 +26,8 @@ export interface ListCertificatesQuery {
 function decodeCursor(cursor: string): { at: Date; id: string } {
   const [at, id] = Buffer.from(cursor, 'base64url').toString('utf8').split('|');
   const date = new Date(at ?? '');
-  if (!id || Number.isNaN(date.getTime())) throw new AppError('VALIDATION_FAILED', '翻页游标无效', { details: { field: 'cursor' } });
+  if (!id || Number.isNaN(date.getTime()))
+    throw new AppError('VALIDATION_FAILED', '翻页游标无效', { details: { field: 'cursor' } });
   return { at: date, id };
 }
 
@@ -41,11 +42,17 @@ export async function listCertificates(
   if (q.regionCode) conditions.push(regionFilter(certificates.regionCode, q.regionCode));
   if (q.kind) conditions.push(eq(certificates.kindCode, q.kind));
   if (q.status) conditions.push(eq(certificates.status, q.status));
-  else if (!q.includeSuperseded) conditions.push(inArray(certificates.status, ['valid', 'suspended', 'revoked', 'expired']));
+  else if (!q.includeSuperseded)
+    conditions.push(inArray(certificates.status, ['valid', 'suspended', 'revoked', 'expired']));
   if (q.certificateNumber) conditions.push(eq(certificates.certificateNumber, q.certificateNumber));
   if (q.cursor) {
     const c = decodeCursor(q.cursor);
-    conditions.push(or(lt(certificates.signedAt, c.at), and(eq(certificates.signedAt, c.at), lt(certificates.identifier, c.id)))!);
+    conditions.push(
+      or(
+        lt(certificates.signedAt, c.at),
+        and(eq(certificates.signedAt, c.at), lt(certificates.identifier, c.id)),
+      )!,
+    );
   }
   const limit = Math.min(q.limit ?? 50, 200);
   const rows = await ctx.db
@@ -56,11 +63,16 @@ export async function listCertificates(
     .orderBy(desc(certificates.signedAt), desc(certificates.identifier))
     .limit(limit);
   const catalog = (await currentCatalog(ctx.db)).content;
-  const items = rows.map((r) => toSummary(r.c, catalog, { name: ctx.vault.open('holder.name', r.nameEnc), idType: r.idType }, true));
+  const items = rows.map((r) =>
+    toSummary(r.c, catalog, { name: ctx.vault.open('holder.name', r.nameEnc), idType: r.idType }, true),
+  );
   const last = rows[rows.length - 1];
   return {
     items,
-    nextCursor: rows.length === limit && last ? Buffer.from(`${last.c.signedAt.toISOString()}|${last.c.identifier}`).toString('base64url') : null,
+    nextCursor:
+      rows.length === limit && last
+        ? Buffer.from(`${last.c.signedAt.toISOString()}|${last.c.identifier}`).toString('base64url')
+        : null,
   };
 }
 
@@ -100,7 +112,12 @@ async function loadVisible(ctx: ServiceContext, actor: Actor, identifier: string
  * One certificate with everything it asserts and the proof: the signed bytes, the SM2 signature
  * and the seal certificate that checks it. A read of personal data, so it is audited.
  */
-export async function getCertificate(ctx: ServiceContext, keyring: Keyring, actor: Actor, identifier: string): Promise<CertificateDetail> {
+export async function getCertificate(
+  ctx: ServiceContext,
+  keyring: Keyring,
+  actor: Actor,
+  identifier: string,
+): Promise<CertificateDetail> {
   requirePermission(actor, 'certificates.read');
   const row = await loadVisible(ctx, actor, identifier);
   const signedData = ctx.vault.open('certificate.signed_data', row.signedDataEnc);
@@ -114,7 +131,12 @@ export async function getCertificate(ctx: ServiceContext, keyring: Keyring, acto
     appendAudit(
       tx,
       actor,
-      { action: 'certificate.read', regionCode: row.regionCode, targetType: 'certificate', targetId: row.identifier },
+      {
+        action: 'certificate.read',
+        regionCode: row.regionCode,
+        targetType: 'certificate',
+        targetId: row.identifier,
+      },
       { at: ctx.clock.now(), requestId: ctx.requestId },
     ),
   );
@@ -148,12 +170,30 @@ export async function getCertificate(ctx: ServiceContext, keyring: Keyring, acto
 
 export interface CertificateHistory {
   identifier: string;
-  versions: { identifier: string; version: number; status: string; statusName: string; event: string; signedAt: string }[];
-  events: { at: string; event: string; fromState: string | null; toState: string; identifier: string | null; reason: string | null }[];
+  versions: {
+    identifier: string;
+    version: number;
+    status: string;
+    statusName: string;
+    event: string;
+    signedAt: string;
+  }[];
+  events: {
+    at: string;
+    event: string;
+    fromState: string | null;
+    toState: string;
+    identifier: string | null;
+    reason: string | null;
+  }[];
 }
 
 /** Every version of the certificate and every lifecycle event of its licence. */
-export async function getCertificateHistory(ctx: ServiceContext, actor: Actor, identifier: string): Promise<CertificateHistory> {
+export async function getCertificateHistory(
+  ctx: ServiceContext,
+  actor: Actor,
+  identifier: string,
+): Promise<CertificateHistory> {
   requirePermission(actor, 'certificates.read');
   const row = await loadVisible(ctx, actor, identifier);
   const versions = await ctx.db
@@ -186,4 +226,3 @@ export async function getCertificateHistory(ctx: ServiceContext, actor: Actor, i
     })),
   };
 }
-

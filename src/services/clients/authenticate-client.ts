@@ -36,10 +36,18 @@ const ISO_8601 = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{1,9})?(Z|[+-]\d{2}:\
  * active client; a timestamp within ±5 minutes; a valid HMAC-SM3; and a signature not seen
  * before (replay). Every refusal is recorded in the audit trail and answered 401 with its code.
  */
-export async function authenticateClient(ctx: ServiceContext, req: SignedRequest, kind: Client['kind']): Promise<Client> {
+export async function authenticateClient(
+  ctx: ServiceContext,
+  req: SignedRequest,
+  kind: Client['kind'],
+): Promise<Client> {
   const now = ctx.clock.now();
   const refuse = async (code: ErrorCode, message: string, client?: Client): Promise<never> => {
-    const actor: Actor = { type: 'system', id: client ? `client:${client.id}` : 'anonymous-client', regionCode: client?.regionCode ?? ctx.config.province.code };
+    const actor: Actor = {
+      type: 'system',
+      id: client ? `client:${client.id}` : 'anonymous-client',
+      regionCode: client?.regionCode ?? ctx.config.province.code,
+    };
     await ctx.db.transaction((tx) =>
       appendAudit(
         tx,
@@ -67,20 +75,41 @@ export async function authenticateClient(ctx: ServiceContext, req: SignedRequest
   if (!client || client.kind !== kind) return refuse('CLIENT_SIGNATURE_INVALID', '接入系统不存在或签名无效');
   if (client.status !== 'active') return refuse('CLIENT_SIGNATURE_INVALID', '接入系统已停用', client);
   const ts = ISO_8601.test(req.timestamp) ? Date.parse(req.timestamp) : Number.NaN;
-  if (Number.isNaN(ts)) return refuse('CLIENT_TIMESTAMP_SKEW', 'X-Timestamp 应为 ISO 8601 时间，如 2026-01-01T08:00:00+08:00', client);
+  if (Number.isNaN(ts))
+    return refuse(
+      'CLIENT_TIMESTAMP_SKEW',
+      'X-Timestamp 应为 ISO 8601 时间，如 2026-01-01T08:00:00+08:00',
+      client,
+    );
   if (Math.abs(now.getTime() - ts) > CLOCK_SKEW_MS) {
-    return refuse('CLIENT_TIMESTAMP_SKEW', 'X-Timestamp 与平台时间相差超过 5 分钟，请校准时钟后重新签名', client);
+    return refuse(
+      'CLIENT_TIMESTAMP_SKEW',
+      'X-Timestamp 与平台时间相差超过 5 分钟，请校准时钟后重新签名',
+      client,
+    );
   }
-  if (!/^[0-9a-fA-F]{64}$/.test(req.signature)) return refuse('CLIENT_SIGNATURE_INVALID', 'X-Signature 应为 64 位十六进制 HMAC-SM3', client);
+  if (!/^[0-9a-fA-F]{64}$/.test(req.signature))
+    return refuse('CLIENT_SIGNATURE_INVALID', 'X-Signature 应为 64 位十六进制 HMAC-SM3', client);
   const key = Buffer.from(ctx.vault.open('client.secret', client.secretHashEnc), 'hex');
   const expected = createHmac('sm3', key).update(signingInput(req.timestamp, req.rawBody)).digest();
   if (!timingSafeEqual(expected, Buffer.from(req.signature, 'hex'))) {
-    return refuse('CLIENT_SIGNATURE_INVALID', '请求签名校验失败：应为 HMAC-SM3(密钥, X-Timestamp + "\\n" + 原始请求体) 的十六进制', client);
+    return refuse(
+      'CLIENT_SIGNATURE_INVALID',
+      '请求签名校验失败：应为 HMAC-SM3(密钥, X-Timestamp + "\\n" + 原始请求体) 的十六进制',
+      client,
+    );
   }
   try {
-    await ctx.db.insert(clientRequestNonces).values({ clientId: client.id, signatureHash: sm3Hex(req.signature.toLowerCase()), seenAt: now });
+    await ctx.db
+      .insert(clientRequestNonces)
+      .values({ clientId: client.id, signatureHash: sm3Hex(req.signature.toLowerCase()), seenAt: now });
   } catch (e) {
-    if (isUniqueViolation(e)) return refuse('CLIENT_REQUEST_REPLAYED', '该签名的请求已处理过（重放），请使用新的时间戳重新签名', client);
+    if (isUniqueViolation(e))
+      return refuse(
+        'CLIENT_REQUEST_REPLAYED',
+        '该签名的请求已处理过（重放），请使用新的时间戳重新签名',
+        client,
+      );
     throw e;
   }
   return client;
@@ -88,5 +117,7 @@ export async function authenticateClient(ctx: ServiceContext, req: SignedRequest
 
 /** Maintenance: signatures older than twice the window cannot be replayed (their timestamp is refused). */
 export async function purgeRequestNonces(db: ServiceContext['db'], now: Date): Promise<void> {
-  await db.delete(clientRequestNonces).where(lt(clientRequestNonces.seenAt, new Date(now.getTime() - 2 * CLOCK_SKEW_MS)));
+  await db
+    .delete(clientRequestNonces)
+    .where(lt(clientRequestNonces.seenAt, new Date(now.getTime() - 2 * CLOCK_SKEW_MS)));
 }

@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
-import { requireRegion, isWithinRegion } from '../../domain/regions.ts';
 import { sm3 } from '../../crypto/sm3.ts';
+import { isWithinRegion, requireRegion } from '../../domain/regions.ts';
 import { AppError } from '../../errors.ts';
 import { clients } from '../../store/schema.ts';
 import { appendAudit } from '../audit/append-audit.ts';
@@ -33,7 +33,9 @@ export async function createClient(
   }
   const region = requireRegion(input.regionCode);
   if (!isWithinRegion(region.code, ctx.config.province.code)) {
-    throw new AppError('REGION_OUTSIDE_SCOPE', `区划 ${region.code} 不属于本省`, { details: { field: 'regionCode' } });
+    throw new AppError('REGION_OUTSIDE_SCOPE', `区划 ${region.code} 不属于本省`, {
+      details: { field: 'regionCode' },
+    });
   }
   assertActsIn(actor, region.code);
   const clientId = `rc_${randomBytes(10).toString('hex')}`;
@@ -53,7 +55,13 @@ export async function createClient(
     await appendAudit(
       tx,
       actor,
-      { action: 'client.create', regionCode: region.code, targetType: 'client', targetId: clientId, details: { name, kind } },
+      {
+        action: 'client.create',
+        regionCode: region.code,
+        targetType: 'client',
+        targetId: clientId,
+        details: { name, kind },
+      },
       { at: now, requestId: ctx.requestId },
     );
   });

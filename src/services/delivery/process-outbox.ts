@@ -41,7 +41,10 @@ export async function processOutbox(db: Db, now: Date, opts: { limit?: number } 
           })
           .onConflictDoNothing();
       }
-      await tx.update(outbox).set({ processedAt: now, attempts: sql`${outbox.attempts} + 1` }).where(eq(outbox.id, row.id));
+      await tx
+        .update(outbox)
+        .set({ processedAt: now, attempts: sql`${outbox.attempts} + 1` })
+        .where(eq(outbox.id, row.id));
     }
     return rows.length;
   });

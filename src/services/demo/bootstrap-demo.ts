@@ -1,5 +1,5 @@
 import { randomInt } from 'node:crypto';
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { appendFileSync, existsSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { sql } from 'drizzle-orm';
 import type { RoleId } from '../../domain/roles.ts';
@@ -8,6 +8,8 @@ import { staffUsers } from '../../store/schema.ts';
 import type { Actor } from '../context.ts';
 import { initProvinceKeys } from '../keys/init-keys.ts';
 import { createStaff } from '../staff/create-staff.ts';
+import { DEMO_CLIENT_NAME, type SeedDemoProvinceResult, seedDemoProvince } from './seed-demo-province.ts';
+import { formatDemoProvinceSummary } from './summarize-demo-province.ts';
 
 const demoAccounts: {
   username: string;
@@ -75,9 +77,33 @@ function demoPassword(): string {
   return `Rc-${s}-${randomInt(10, 99)}`;
 }
 
+const holderTypeNames: Record<string, string> = { '001': '企业', '111': '个人' };
+
+/** What the seeding leaves for people to try; synthetic demo identities, never real ones. */
+function demoProvinceText(r: SeedDemoProvinceResult): string {
+  const lines = [
+    `演示省份数据（${DEMO_CLIENT_NAME}推送 ${r.records} 条记录，用时 ${(r.ms / 1000).toFixed(1)} 秒）：`,
+    ...formatDemoProvinceSummary(r.summary),
+  ];
+  if (r.client?.secret) {
+    lines.push(
+      `  演示接入系统 ${DEMO_CLIENT_NAME}：clientId ${r.client.clientId}  secret ${r.client.secret}`,
+    );
+  }
+  lines.push('可在运证通中体验的持证主体（演示用虚构身份）：');
+  for (const { holder, holds } of r.holders) {
+    lines.push(
+      `  ${(holderTypeNames[holder.idType] ?? holder.idType).padEnd(3, '　')}${holder.id}  ${holder.name}  手机 ${holder.phone}`,
+      `      持有：${holds}`,
+    );
+  }
+  return lines.join('\n');
+}
+
 /**
- * Demo mode only: the province's keys (under the demo key-encryption key) and a set of staff
- * accounts across regions, printed on first start and kept in the data directory.
+ * Demo mode only: the province's keys (under the demo key-encryption key), a set of staff
+ * accounts across regions and a living demo province (seed-demo-province.ts), printed on first
+ * start and kept in the data directory.
  */
 export async function bootstrapDemo(
   runtime: Runtime,
@@ -119,6 +145,22 @@ export async function bootstrapDemo(
     opts.print(text);
   } else if (existsSync(file)) {
     opts.print(readFileSync(file, 'utf8').trimEnd());
+  }
+
+  const seed = await seedDemoProvince(
+    {
+      db: runtime.store.db,
+      config: runtime.config,
+      clock: runtime.clock,
+      vault: runtime.vault,
+      keyring: runtime.keyring,
+    },
+    { print: opts.print },
+  );
+  if (seed.seeded) {
+    const text = demoProvinceText(seed);
+    appendFileSync(file, `${text}\n`, { mode: 0o600 });
+    opts.print(text);
   }
   opts.print(`（演示账户保存在 ${file}）`);
 }

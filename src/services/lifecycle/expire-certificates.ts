@@ -10,14 +10,22 @@ import type { IntakeContext } from '../intake/types.ts';
  * validTo lies before today (Beijing) takes the `expire` event through the same lifecycle table
  * and intake path as a pushed record, so history, audit and delivery are the same.
  */
-export async function expireCertificates(ctx: IntakeContext, opts: { today?: string; batchSize?: number } = {}) {
+export async function expireCertificates(
+  ctx: IntakeContext,
+  opts: { today?: string; batchSize?: number } = {},
+) {
   const today = opts.today ?? todayInChina(ctx.clock.now());
   const actor: Actor = { type: 'system', id: 'lifecycle-expiry', regionCode: ctx.config.province.code };
   let expired = 0;
   let lastId = '';
   for (;;) {
     const due = await ctx.db
-      .select({ id: licences.sourceRecordId, version: licences.sourceVersion, kind: licences.kindCode, region: licences.regionCode })
+      .select({
+        id: licences.sourceRecordId,
+        version: licences.sourceVersion,
+        kind: licences.kindCode,
+        region: licences.regionCode,
+      })
       .from(licences)
       .where(
         and(
@@ -35,14 +43,18 @@ export async function expireCertificates(ctx: IntakeContext, opts: { today?: str
         .select({ v: max(intakeRecords.sourceVersion) })
         .from(intakeRecords)
         .where(eq(intakeRecords.sourceRecordId, l.id));
-      const result = await processRecord(ctx, { clientId: 'system:expiry', regionCode: ctx.config.province.code, actor }, {
-        sourceRecordId: l.id,
-        sourceVersion: Math.max(l.version, seen?.v ?? 0) + 1,
-        event: 'expire',
-        kind: l.kind,
-        regionCode: l.region,
-        reason: `有效期至 ${today} 前届满，平台自动置为过期`,
-      });
+      const result = await processRecord(
+        ctx,
+        { clientId: 'system:expiry', regionCode: ctx.config.province.code, actor },
+        {
+          sourceRecordId: l.id,
+          sourceVersion: Math.max(l.version, seen?.v ?? 0) + 1,
+          event: 'expire',
+          kind: l.kind,
+          regionCode: l.region,
+          reason: `有效期至 ${today} 前届满，平台自动置为过期`,
+        },
+      );
       if (result.status === 'updated') expired++;
     }
     lastId = due[due.length - 1]!.id;

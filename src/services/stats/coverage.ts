@@ -2,8 +2,8 @@ import { and, eq, type SQL, sql } from 'drizzle-orm';
 import { getRegion } from '../../domain/regions.ts';
 import { licences, nonstandardItems } from '../../store/schema.ts';
 import { currentCatalog } from '../catalog/catalog-versions.ts';
-import type { Actor, ServiceContext } from '../context.ts';
 import { kindName } from '../certificates/certificate-view.ts';
+import type { Actor, ServiceContext } from '../context.ts';
 import { regionFilter, requirePermission, scopeFilter } from '../scope.ts';
 
 export interface CoverageRow {
@@ -31,7 +31,10 @@ export async function coverage(
   ctx: ServiceContext,
   actor: Actor,
   q: { regionCode?: string; kind?: string },
-): Promise<{ rows: CoverageRow[]; totals: Omit<CoverageRow, 'regionCode' | 'regionName' | 'kind' | 'kindName'> }> {
+): Promise<{
+  rows: CoverageRow[];
+  totals: Omit<CoverageRow, 'regionCode' | 'regionName' | 'kind' | 'kindName'>;
+}> {
   requirePermission(actor, 'certificates.read');
   const lic: SQL[] = [scopeFilter(licences.regionCode, actor)];
   const ns: SQL[] = [scopeFilter(nonstandardItems.regionCode, actor), eq(nonstandardItems.status, 'open')];
@@ -55,7 +58,11 @@ export async function coverage(
     .where(and(...lic))
     .groupBy(licences.regionCode, licences.kindCode);
   const backlog = await ctx.db
-    .select({ regionCode: nonstandardItems.regionCode, kind: nonstandardItems.kindCode, open: sql<number>`count(*)::int` })
+    .select({
+      regionCode: nonstandardItems.regionCode,
+      kind: nonstandardItems.kindCode,
+      open: sql<number>`count(*)::int`,
+    })
     .from(nonstandardItems)
     .where(and(...ns))
     .groupBy(nonstandardItems.regionCode, nonstandardItems.kindCode);
@@ -90,8 +97,17 @@ export async function coverage(
     r.knownValid = r.paperValid + r.electronicValid;
   }
   for (const b of backlog) row(b.regionCode, b.kind).nonstandardBacklog = Number(b.open);
-  const rows = [...map.values()].sort((a, b) => a.regionCode.localeCompare(b.regionCode) || a.kind.localeCompare(b.kind));
-  const totals = { knownValid: 0, paperValid: 0, electronicValid: 0, suspended: 0, nonstandardBacklog: 0, electronicRate: null as number | null };
+  const rows = [...map.values()].sort(
+    (a, b) => a.regionCode.localeCompare(b.regionCode) || a.kind.localeCompare(b.kind),
+  );
+  const totals = {
+    knownValid: 0,
+    paperValid: 0,
+    electronicValid: 0,
+    suspended: 0,
+    nonstandardBacklog: 0,
+    electronicRate: null as number | null,
+  };
   for (const r of rows) {
     r.electronicRate = r.knownValid ? r.electronicValid / r.knownValid : null;
     totals.knownValid += r.knownValid;
