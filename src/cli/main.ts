@@ -12,6 +12,7 @@ import { initProvinceKeys } from '../services/keys/init-keys.ts';
 import { expireCertificates } from '../services/lifecycle/expire-certificates.ts';
 import { createStaff } from '../services/staff/create-staff.ts';
 import { describeStartupError } from '../startup-error.ts';
+import { registerImportCommand } from './commands/import.ts';
 import { registerOutageCommands } from './commands/outages.ts';
 
 /*
@@ -197,6 +198,7 @@ export function buildCli(): Command {
       }),
     );
 
+  registerImportCommand(program, withRuntime);
 
   const catalog = program.command('catalog').description('证照目录');
   catalog

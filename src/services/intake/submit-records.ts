@@ -25,10 +25,18 @@ export async function submitRecords(
   });
   const queue = [...lanes.values()];
   const concurrency = Math.max(1, opts.concurrency ?? 4);
+  // A platform failure (database, signer) stops every lane: no record starts after the batch failed.
+  let failed = false;
   const worker = async () => {
-    for (let lane = queue.shift(); lane; lane = queue.shift()) {
+    for (let lane = queue.shift(); lane && !failed; lane = queue.shift()) {
       for (const i of lane) {
-        results[i] = await processRecord(ctx, source, records[i]);
+        if (failed) return;
+        try {
+          results[i] = await processRecord(ctx, source, records[i]);
+        } catch (e) {
+          failed = true;
+          throw e;
+        }
         opts.onResult?.(i, results[i]!);
       }
     }
