@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
+import { type ChildProcess, spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -9,8 +9,7 @@ import { KINDS } from '../../src/domain/catalog/kinds.ts';
 import { sampleRecord } from '../../src/domain/rules/samples.ts';
 import { signRequest } from '../../src/services/clients/authenticate-client.ts';
 import { createTestDatabase, postgresAvailable, type TestDatabase } from '../helpers/engines.ts';
-
-const root = path.resolve(import.meta.dirname, '../..');
+import { repoRoot as root, startServerProcess } from '../helpers/server-process.ts';
 
 /**
  * A server killed with SIGKILL in the middle of a large batch, then the same batch sent again to
@@ -25,23 +24,9 @@ describe('crash in the middle of a batch', async () => {
   let server: ChildProcess | undefined;
 
   const startServer = async (): Promise<string> => {
-    let out = '';
-    server = spawn(process.execPath, ['--import', 'tsx', 'src/http/server.ts'], {
-      cwd: root,
-      env: { ...process.env, ...env },
-    });
-    server.stdout!.on('data', (d) => {
-      out += d;
-    });
-    server.stderr!.on('data', (d) => {
-      out += d;
-    });
-    const deadline = Date.now() + 60_000;
-    while (!/访问地址: (http:\S+?)\/ /.test(out)) {
-      if (Date.now() > deadline || server.exitCode !== null) throw new Error(`server did not start:\n${out}`);
-      await new Promise((r) => setTimeout(r, 100));
-    }
-    return /访问地址: (http:\S+?)\/ /.exec(out)![1]!;
+    const started = await startServerProcess(env, 60_000);
+    server = started.process;
+    return started.base;
   };
 
   before(async () => {

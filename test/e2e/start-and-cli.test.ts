@@ -1,10 +1,11 @@
 import assert from 'node:assert/strict';
-import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
+import { type ChildProcess, spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { createTestDatabase, postgresAvailable, type TestDatabase } from '../helpers/engines.ts';
+import { startServerProcess } from '../helpers/server-process.ts';
 
 const root = path.resolve(import.meta.dirname, '../..');
 const cli = path.join(root, 'bin', 'roadcert.mjs');
@@ -27,30 +28,14 @@ describe('npm start on the embedded default', () => {
 
   before(async () => {
     dir = mkdtempSync(path.join(tmpdir(), 'roadcert-start-'));
-    server = spawn(process.execPath, ['--import', 'tsx', 'src/http/server.ts'], {
-      cwd: root,
-      env: {
-        ...process.env,
-        ROADCERT_DATA_DIR: dir,
-        PORT: '0',
-        HOST: '127.0.0.1',
-        LOG_LEVEL: 'warn',
-        ROADCERT_KEK: '',
-      },
-    });
-    server.stdout!.on('data', (d) => {
-      output += d;
-    });
-    server.stderr!.on('data', (d) => {
-      output += d;
-    });
-    const deadline = Date.now() + 90_000;
-    while (!/访问地址: (http:\S+?)\/ /.test(output)) {
-      if (Date.now() > deadline || server.exitCode !== null)
-        throw new Error(`server did not start:\n${output}`);
-      await new Promise((r) => setTimeout(r, 200));
-    }
-    base = /访问地址: (http:\S+?)\/ /.exec(output)![1]!;
+    // Demo seeding runs on this first start: allow for a slow, shared machine.
+    const started = await startServerProcess(
+      { ROADCERT_DATA_DIR: dir, PORT: '0', HOST: '127.0.0.1', LOG_LEVEL: 'warn', ROADCERT_KEK: '' },
+      180_000,
+    );
+    server = started.process;
+    output = started.output();
+    base = started.base;
   });
 
   after(() => {
