@@ -248,6 +248,41 @@ for (const engine of await engines()) {
       });
     }
 
+    for (const [family, kind] of families) {
+      test(`${family}: issue, then an expire event from the source system; paper certificates expire too`, async () => {
+        const id = `EXPEV-${family}`;
+        const idx = 1100 + family.length;
+        const issued = (await push(t, client, [intakeRecord(kind, id, 1, 'issue', {}, idx)])).json()
+          .results[0];
+        assert.equal(issued.status, 'issued');
+        const expired = (
+          await push(t, client, [
+            { sourceRecordId: id, sourceVersion: 2, event: 'expire', kind, regionCode: '210102' },
+          ])
+        ).json().results[0];
+        assert.equal(expired.status, 'updated');
+        assert.equal(expired.identifier, issued.identifier);
+        const [row] = await t.db.store.db
+          .select()
+          .from(certificates)
+          .where(eq(certificates.identifier, issued.identifier));
+        assert.equal(row?.status, 'expired');
+        const paperId = `EXPEV-paper-${family}`;
+        await push(t, client, [intakeRecord(kind, paperId, 1, 'baseline', {}, idx + 50)]);
+        const paperExpired = (
+          await push(t, client, [
+            { sourceRecordId: paperId, sourceVersion: 2, event: 'expire', kind, regionCode: '210102' },
+          ])
+        ).json().results[0];
+        assert.equal(paperExpired.status, 'updated');
+        const [paper] = await t.db.store.db
+          .select()
+          .from(licences)
+          .where(eq(licences.sourceRecordId, paperId));
+        assert.equal(paper?.state, 'expired');
+      });
+    }
+
     test('an older version than the one held is rejected; expire events take the lifecycle path', async () => {
       await push(t, client, [intakeRecord(BUSINESS, 'OLD-1', 5, 'issue', {}, 401)]);
       const older = (await push(t, client, [intakeRecord(BUSINESS, 'OLD-1', 3, 'change', {}, 401)])).json()
