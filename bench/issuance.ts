@@ -78,7 +78,7 @@ export async function run(): Promise<Record<string, number>> {
           event: 'issue',
         };
       });
-      const results = await submitRecords(intake, source, records, { concurrency });
+      const results = await submitRecords(intake, source, records, { concurrency, bulk: true });
       issued += results.filter((r) => r.status === 'issued').length;
       if ((offset / batch) % 10 === 9) {
         const s = (performance.now() - start) / 1000;

@@ -1,7 +1,9 @@
 import canonicalize from 'canonicalize';
 import { sql } from 'drizzle-orm';
 import { sm3Hex } from '../../crypto/sm3.ts';
+import { insertRows } from '../../store/bulk-insert.ts';
 import type { Db } from '../../store/db.ts';
+import { auditHeads } from '../../store/schema.ts';
 import type { Actor } from '../context.ts';
 import type { AuditAction } from './actions.ts';
 
@@ -106,4 +108,101 @@ export async function appendAudit(
     insert into audit_heads (chain, seq, hash, updated_at)
     select ${chain}, ${fields.seq}, ${hash}, ${meta.at.toISOString()}::timestamptz from appended
     on conflict (chain) do update set seq = excluded.seq, hash = excluded.hash, updated_at = excluded.updated_at`);
+}
+
+/**
+ * Appends many records at once (bulk issuance): per chain, one lock, one head read, the hashes
+ * chained in order in memory, one multi-row insert and one head update. The resulting trail is
+ * exactly what the same records appended one by one would give.
+ */
+export async function appendAuditMany(
+  tx: Db,
+  actor: Actor,
+  entries: readonly AuditEntry[],
+  meta: { at: Date; requestId?: string | undefined },
+): Promise<void> {
+  const byChain = new Map<string, AuditEntry[]>();
+  for (const e of entries) {
+    const chain = chainOf(e.regionCode);
+    const list = byChain.get(chain);
+    if (list) list.push(e);
+    else byChain.set(chain, [e]);
+  }
+  // A fixed order of chain locks, so two bulk writers cannot deadlock.
+  for (const chain of [...byChain.keys()].sort()) {
+    await tx.execute(sql`select pg_advisory_xact_lock(hashtext(${`audit:${chain}`}))`);
+    const res = (await tx.execute(
+      sql`select (select json_build_object('seq', h.seq, 'hash', h.hash) from audit_heads h where h.chain = ${chain}) as head`,
+    )) as unknown as { rows: { head: { seq: number | string; hash: string } | string | null }[] };
+    const raw = res.rows[0]?.head ?? null;
+    const head = typeof raw === 'string' ? (JSON.parse(raw) as { seq: number; hash: string }) : raw;
+    let seq = head ? Number(head.seq) : 0;
+    let prevHash = head ? head.hash : GENESIS_HASH;
+    const rows = byChain.get(chain)!.map((entry) => {
+      const fields: HashedFields = {
+        chain,
+        seq: ++seq,
+        at: meta.at,
+        actorType: actor.type,
+        actorId: actor.id,
+        actorRole: actor.type === 'staff' ? actor.role : null,
+        actorRegion: actor.regionCode,
+        action: entry.action,
+        targetType: entry.targetType ?? null,
+        targetId: entry.targetId ?? null,
+        regionCode: entry.regionCode,
+        requestId: meta.requestId ?? null,
+        outcome: entry.outcome ?? 'success',
+        details: entry.details ?? {},
+        prevHash,
+      };
+      const hash = auditHash(fields);
+      prevHash = hash;
+      return {
+        chain,
+        seq: fields.seq,
+        at: fields.at,
+        actor_type: fields.actorType,
+        actor_id: fields.actorId,
+        actor_role: fields.actorRole,
+        actor_region: fields.actorRegion,
+        action: fields.action,
+        target_type: fields.targetType,
+        target_id: fields.targetId,
+        region_code: fields.regionCode,
+        request_id: fields.requestId,
+        outcome: fields.outcome,
+        details: fields.details,
+        prev_hash: fields.prevHash,
+        hash,
+      };
+    });
+    await insertRows(
+      tx,
+      'audit_log',
+      {
+        chain: 'text',
+        seq: 'bigint',
+        at: 'timestamptz',
+        actor_type: 'text',
+        actor_id: 'text',
+        actor_role: 'text',
+        actor_region: 'text',
+        action: 'text',
+        target_type: 'text',
+        target_id: 'text',
+        region_code: 'text',
+        request_id: 'text',
+        outcome: 'text',
+        details: 'jsonb',
+        prev_hash: 'text',
+        hash: 'text',
+      },
+      rows,
+    );
+    await tx
+      .insert(auditHeads)
+      .values({ chain, seq, hash: prevHash, updatedAt: meta.at })
+      .onConflictDoUpdate({ target: auditHeads.chain, set: { seq, hash: prevHash, updatedAt: meta.at } });
+  }
 }

@@ -119,6 +119,7 @@ export async function seedDemoProvince(
   for (let from = 0; from < total; from += BATCH) {
     await submitRecords(intake, source, plan.records.slice(from, from + BATCH), {
       concurrency,
+      bulk: true,
       onResult: (_i, result) => {
         outcomes[result.status] = (outcomes[result.status] ?? 0) + 1;
         done++;

@@ -308,7 +308,7 @@ export async function importFile(ctx: IntakeContext, opts: ImportFileOptions): P
         ctx,
         source,
         toSubmit.map((i) => chunk[i]!.converted.record),
-        { concurrency: opts.concurrency ?? 4, onResult: () => progress(1) },
+        { concurrency: opts.concurrency ?? 4, bulk: true, onResult: () => progress(1) },
       );
       results.forEach((r, j) => {
         const i = toSubmit[j]!;

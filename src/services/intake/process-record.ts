@@ -351,6 +351,11 @@ const deliveryTitles: Partial<Record<IntakeEvent, string>> = {
   expire: '已过期',
 };
 
+/** The holder's inbox title for an event: 您的道路运输证已签发. */
+export function deliveryTitle(kindName: string, event: IntakeEvent): string {
+  return `您的${kindName}${deliveryTitles[event] ?? eventNames[event]}`;
+}
+
 /** Carries out one planned transition inside the record's transaction. */
 async function applyTransition(
   tx: Db,
@@ -386,7 +391,7 @@ async function applyTransition(
         identifier,
         regionCode: env.regionCode,
         kind: env.event,
-        title: `您的${kind.name}${deliveryTitles[env.event] ?? eventNames[env.event]}`,
+        title: deliveryTitle(kind.name, env.event),
       },
       createdAt: now,
     });
