@@ -20,3 +20,15 @@ export function maskPersonName(name: string): string {
   if (chars.length <= 1) return name;
   return chars[0] + '*'.repeat(chars.length - 1);
 }
+
+/** Organisations (USCC 001, other organisation codes 099) are public; other holders are persons. */
+export function isOrganisationIdType(idType: unknown): boolean {
+  return idType === '001' || idType === '099';
+}
+
+const ID_SHAPED = /^(\d{15}|\d{17}[\dXx])$/;
+
+/** A certificate number that is an ID number (从业资格证号 = the holder's ID) is personal data. */
+export function maskIfIdNumber(value: string): string {
+  return ID_SHAPED.test(value) ? maskIdNumber(value) : value;
+}

@@ -1,7 +1,13 @@
 import { eq } from 'drizzle-orm';
 import type { CatalogContent, KindDefinition } from '../../domain/catalog/types.ts';
 import { eventNames, type IntakeEvent } from '../../domain/lifecycle.ts';
-import { maskIdNumber, maskPersonName, maskPhone } from '../../domain/masking.ts';
+import {
+  isOrganisationIdType,
+  maskIdNumber,
+  maskIfIdNumber,
+  maskPersonName,
+  maskPhone,
+} from '../../domain/masking.ts';
 import { getRegion } from '../../domain/regions.ts';
 import { AppError } from '../../errors.ts';
 import type { Db } from '../../store/db.ts';
@@ -76,18 +82,15 @@ export function findKind(catalog: CatalogContent, code: string): KindDefinition 
 
 // Organisations (USCC, other organisation codes) are public; anything else, including a missing
 // or malformed type in a non-standard record, is treated as a natural person.
-const ORGANISATION_ID_TYPES = new Set(['001', '099']);
-const ID_SHAPED = /^(\d{15}|\d{17}[\dXx])$/;
 const PERSON_NAME_PATHS = new Set(['holder.name', 'face.name', 'face.ownerName', 'face.legalRepresentative']);
 
 function isOrganisation(record: Record<string, unknown>): boolean {
-  const idType = readRecordPath(record, 'holder.idType');
-  return typeof idType === 'string' && ORGANISATION_ID_TYPES.has(idType);
+  return isOrganisationIdType(readRecordPath(record, 'holder.idType'));
 }
 
 /** A certificate number that is (or stands for) an ID number, e.g. 从业资格证号 = holder ID. */
 function isIdLikeNumber(value: string, record: Record<string, unknown>, kind?: KindDefinition): boolean {
-  if (ID_SHAPED.test(value)) return true;
+  if (maskIfIdNumber(value) !== value) return true;
   if (value === readRecordPath(record, 'holder.id') && !isOrganisation(record)) return true;
   return !!kind?.crossChecks.some(
     (c) => c.type === 'fieldsEqual' && c.field === 'certificateNumber' && c.other === 'holder.id',
