@@ -51,8 +51,11 @@ export async function issueChunk(
 
       // Holders: one row per distinct holder (the same company may hold many licences).
       const holderRows = new Map<string, Record<string, unknown>>();
-      for (const { record } of entries) {
-        const idIndex = holderIndex(ctx.vault, record.holder.idType, record.holder.id);
+      const indexes = entries.map(({ record }) =>
+        holderIndex(ctx.vault, record.holder.idType, record.holder.id),
+      );
+      entries.forEach(({ record }, i) => {
+        const idIndex = indexes[i]!;
         holderRows.set(idIndex, {
           id_index: idIndex,
           id_type: record.holder.idType,
@@ -63,7 +66,7 @@ export async function issueChunk(
           created_at: now,
           updated_at: now,
         });
-      }
+      });
       const upserted = await insertRows<{ id: string; id_index: string }>(
         tx,
         'holders',
@@ -100,7 +103,7 @@ export async function issueChunk(
           serial,
           version: 1,
         });
-        const holderId = holderIds.get(holderIndex(ctx.vault, record.holder.idType, record.holder.id))!;
+        const holderId = holderIds.get(indexes[i]!)!;
         const assertion = buildAssertion({
           identifier,
           version: 1,
