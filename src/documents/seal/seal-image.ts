@@ -91,8 +91,8 @@ export function sealSvg(options: SealSvgOptions): string {
   // Proportions of a 42 mm 公章: ring ≈ 1.2 mm, star ≈ 14 mm across, characters ≈ 6.5 mm tall.
   const c = d / 2;
   const ring = d * 0.029;
-  const gap = d * 0.03; // between the ring and the tops of the characters
-  const fontSize = d * 0.15;
+  const gap = d * 0.05; // between the ring and the tops of the characters
+  const fontSize = d * 0.14;
   const textRadius = c - ring - gap - fontSize / 2; // centre line of the characters
   const starOuter = d * 0.17;
 
