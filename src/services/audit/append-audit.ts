@@ -53,31 +53,30 @@ export function auditHash(f: HashedFields): string {
   return sm3Hex(canonical);
 }
 
-/**
- * Appends one record to the audit trail. Call it inside the transaction that makes the change,
- * so the change and its record commit or roll back together. A transaction-scoped advisory lock
- * on the chain orders concurrent appends on several API nodes.
- */
-export async function appendAudit(
-  tx: Db,
-  actor: Actor,
-  entry: AuditEntry,
-  meta: { at: Date; requestId?: string | undefined },
-): Promise<void> {
-  const chain = chainOf(entry.regionCode);
-  // The lock and the read must be separate statements: under READ COMMITTED a statement's snapshot
-  // is taken when it starts, so a head read in the locking statement could miss the head that the
-  // previous lock holder committed while this one waited.
+type AuditMeta = { at: Date; requestId?: string | undefined };
+
+/** Locks a chain and reads its head, as two statements (see appendAudit for why). */
+async function lockChainHead(tx: Db, chain: string): Promise<{ seq: number; hash: string }> {
   await tx.execute(sql`select pg_advisory_xact_lock(hashtext(${`audit:${chain}`}))`);
-  const res = (await tx.execute(sql`
-    select (select json_build_object('seq', h.seq, 'hash', h.hash) from audit_heads h where h.chain = ${chain}) as head`)) as unknown as {
-    rows: { head: { seq: number | string; hash: string } | string | null }[];
-  };
+  const res = (await tx.execute(
+    sql`select (select json_build_object('seq', h.seq, 'hash', h.hash) from audit_heads h where h.chain = ${chain}) as head`,
+  )) as unknown as { rows: { head: { seq: number | string; hash: string } | string | null }[] };
   const raw = res.rows[0]?.head ?? null;
   const head = typeof raw === 'string' ? (JSON.parse(raw) as { seq: number; hash: string }) : raw;
-  const fields: HashedFields = {
+  return head ? { seq: Number(head.seq), hash: head.hash } : { seq: 0, hash: GENESIS_HASH };
+}
+
+/** The hashed fields of the record that follows `prev` in its chain. */
+function nextFields(
+  actor: Actor,
+  entry: AuditEntry,
+  meta: AuditMeta,
+  chain: string,
+  prev: { seq: number; hash: string },
+): HashedFields {
+  return {
     chain,
-    seq: head ? Number(head.seq) + 1 : 1,
+    seq: prev.seq + 1,
     at: meta.at,
     actorType: actor.type,
     actorId: actor.id,
@@ -90,8 +89,26 @@ export async function appendAudit(
     requestId: meta.requestId ?? null,
     outcome: entry.outcome ?? 'success',
     details: entry.details ?? {},
-    prevHash: head ? head.hash : GENESIS_HASH,
+    prevHash: prev.hash,
   };
+}
+
+/**
+ * Appends one record to the audit trail. Call it inside the transaction that makes the change,
+ * so the change and its record commit or roll back together. A transaction-scoped advisory lock
+ * on the chain orders concurrent appends on several API nodes.
+ */
+export async function appendAudit(
+  tx: Db,
+  actor: Actor,
+  entry: AuditEntry,
+  meta: AuditMeta,
+): Promise<void> {
+  const chain = chainOf(entry.regionCode);
+  // The lock and the read must be separate statements: under READ COMMITTED a statement's snapshot
+  // is taken when it starts, so a head read in the locking statement could miss the head that the
+  // previous lock holder committed while this one waited.
+  const fields = nextFields(actor, entry, meta, chain, await lockChainHead(tx, chain));
   const hash = auditHash(fields);
   // The record and its chain head in one round trip: the chain lock is held until commit, so
   // every statement saved here shortens the queue of appends in this region.
@@ -119,7 +136,7 @@ export async function appendAuditMany(
   tx: Db,
   actor: Actor,
   entries: readonly AuditEntry[],
-  meta: { at: Date; requestId?: string | undefined },
+  meta: AuditMeta,
 ): Promise<void> {
   const byChain = new Map<string, AuditEntry[]>();
   for (const e of entries) {
@@ -130,34 +147,11 @@ export async function appendAuditMany(
   }
   // A fixed order of chain locks, so two bulk writers cannot deadlock.
   for (const chain of [...byChain.keys()].sort()) {
-    await tx.execute(sql`select pg_advisory_xact_lock(hashtext(${`audit:${chain}`}))`);
-    const res = (await tx.execute(
-      sql`select (select json_build_object('seq', h.seq, 'hash', h.hash) from audit_heads h where h.chain = ${chain}) as head`,
-    )) as unknown as { rows: { head: { seq: number | string; hash: string } | string | null }[] };
-    const raw = res.rows[0]?.head ?? null;
-    const head = typeof raw === 'string' ? (JSON.parse(raw) as { seq: number; hash: string }) : raw;
-    let seq = head ? Number(head.seq) : 0;
-    let prevHash = head ? head.hash : GENESIS_HASH;
+    let prev = await lockChainHead(tx, chain);
     const rows = byChain.get(chain)!.map((entry) => {
-      const fields: HashedFields = {
-        chain,
-        seq: ++seq,
-        at: meta.at,
-        actorType: actor.type,
-        actorId: actor.id,
-        actorRole: actor.type === 'staff' ? actor.role : null,
-        actorRegion: actor.regionCode,
-        action: entry.action,
-        targetType: entry.targetType ?? null,
-        targetId: entry.targetId ?? null,
-        regionCode: entry.regionCode,
-        requestId: meta.requestId ?? null,
-        outcome: entry.outcome ?? 'success',
-        details: entry.details ?? {},
-        prevHash,
-      };
+      const fields = nextFields(actor, entry, meta, chain, prev);
       const hash = auditHash(fields);
-      prevHash = hash;
+      prev = { seq: fields.seq, hash };
       return {
         chain,
         seq: fields.seq,
@@ -202,7 +196,10 @@ export async function appendAuditMany(
     );
     await tx
       .insert(auditHeads)
-      .values({ chain, seq, hash: prevHash, updatedAt: meta.at })
-      .onConflictDoUpdate({ target: auditHeads.chain, set: { seq, hash: prevHash, updatedAt: meta.at } });
+      .values({ chain, seq: prev.seq, hash: prev.hash, updatedAt: meta.at })
+      .onConflictDoUpdate({
+        target: auditHeads.chain,
+        set: { seq: prev.seq, hash: prev.hash, updatedAt: meta.at },
+      });
   }
 }
