@@ -98,12 +98,7 @@ function nextFields(
  * so the change and its record commit or roll back together. A transaction-scoped advisory lock
  * on the chain orders concurrent appends on several API nodes.
  */
-export async function appendAudit(
-  tx: Db,
-  actor: Actor,
-  entry: AuditEntry,
-  meta: AuditMeta,
-): Promise<void> {
+export async function appendAudit(tx: Db, actor: Actor, entry: AuditEntry, meta: AuditMeta): Promise<void> {
   const chain = chainOf(entry.regionCode);
   // The lock and the read must be separate statements: under READ COMMITTED a statement's snapshot
   // is taken when it starts, so a head read in the locking statement could miss the head that the
