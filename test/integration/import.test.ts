@@ -311,6 +311,13 @@ for (const engine of await engines()) {
       assert.equal(v0.状态, 'duplicate');
       assert.equal(v0.原处理结果, '已签发电子证照');
       assert.match(String(v0.电子证照标识), /^1\.2\.156\.3005\.2\./);
+      // Who loaded which file is in the audit trail, once per finished run.
+      const audited = await t.db.store.query<{ details: { fileName: string; rows: number } }>(
+        sql`select details from audit_log where action = 'import.run' and target_id = ${summary.runId}`,
+      );
+      assert.equal(audited.length, 1);
+      assert.equal(audited[0]!.details.fileName, '存量证照.xlsx');
+      assert.equal(audited[0]!.details.rows, 12);
     });
 
     test('csv (GB18030, as Excel writes it) with a kind column of Chinese names and an event column', async () => {

@@ -3,6 +3,7 @@ import path from 'node:path';
 import { dataEvents, type IntakeEvent } from '../../domain/lifecycle.ts';
 import { isWithinRegion, requireRegion } from '../../domain/regions.ts';
 import { AppError, isAppError } from '../../errors.ts';
+import { appendAudit } from '../audit/append-audit.ts';
 import type { Actor } from '../context.ts';
 import { submitRecords } from '../intake/submit-records.ts';
 import type { IntakeContext, IntakeResult, IntakeSource, IntakeStatus } from '../intake/types.ts';
@@ -364,7 +365,22 @@ export async function importFile(ctx: IntakeContext, opts: ImportFileOptions): P
     };
     const reportPath = await report.finish(summary);
     await recordProgress(ctx.db, runId, saved);
-    await finishImportRun(ctx.db, runId, 'completed', finishedAt);
+    await ctx.db.transaction(async (tx) => {
+      await finishImportRun(tx, runId, 'completed', finishedAt);
+      // Each record is audited on its own; this records who loaded which file, and its outcome.
+      await appendAudit(
+        tx,
+        opts.actor,
+        {
+          action: 'import.run',
+          regionCode: region.code,
+          targetType: 'import_run',
+          targetId: runId,
+          details: { fileName, fileDigest: digest, rows: saved, counts, resumed },
+        },
+        { at: finishedAt, requestId: ctx.requestId },
+      );
+    });
     return { ...summary, reportPath, resumed };
   } catch (e) {
     await report.discard().catch(() => {});
