@@ -54,8 +54,20 @@ export async function issueChunk(
       const indexes = entries.map(({ record }) =>
         holderIndex(ctx.vault, record.holder.idType, record.holder.id),
       );
-      entries.forEach(({ record }, i) => {
+      // The last record of a holder wins (as one by one would), so walk backwards and seal each
+      // holder's identity once, however many licences it holds.
+      for (let i = entries.length - 1; i >= 0; i--) {
+        const { record } = entries[i]!;
         const idIndex = indexes[i]!;
+        const later = holderRows.get(idIndex);
+        if (later) {
+          // One by one, a record without a phone keeps the phone an earlier record gave.
+          if (later.phone_enc === null && record.holder.phone) {
+            later.phone_enc = ctx.vault.seal('holder.phone', record.holder.phone);
+            later.phone_index = ctx.vault.index('holder.phone', record.holder.phone);
+          }
+          continue;
+        }
         holderRows.set(idIndex, {
           id_index: idIndex,
           id_type: record.holder.idType,
@@ -66,7 +78,7 @@ export async function issueChunk(
           created_at: now,
           updated_at: now,
         });
-      });
+      }
       const upserted = await insertRows<{ id: string; id_index: string }>(
         tx,
         'holders',
