@@ -51,6 +51,13 @@ export const errorCatalog = {
   AUDIT_CHAIN_BROKEN: { status: 500, title: '审计日志链校验失败' },
   // outages: the action does not fit the outage's state (e.g. completing before clearing)
   OUTAGE_STATE: { status: 409, title: '故障记录的当前状态不允许此操作' },
+  // holders (运证通 wallet sign-in)
+  OTP_RATE_LIMITED: { status: 429, title: '验证码获取过于频繁' },
+  // One answer for a wrong, expired, used or never-sent code, so a refusal says nothing about the holder.
+  OTP_INVALID: { status: 401, title: '验证码错误或已失效' },
+  OTP_LOCKED: { status: 423, title: '验证码登录已锁定' },
+  // Production without an SMS gateway refuses rather than pretend a code was sent.
+  SMS_UNAVAILABLE: { status: 503, title: '短信服务不可用' },
 } as const satisfies Record<string, { status: number; title: string }>;
 
 export type ErrorCode = keyof typeof errorCatalog;

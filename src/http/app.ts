@@ -23,6 +23,7 @@ import regionRoutes from './routes/regions.ts';
 import staffRoutes from './routes/staff.ts';
 import statsRoutes from './routes/stats.ts';
 import systemRoutes from './routes/system.ts';
+import walletRoutes from './routes/wallet.ts';
 
 export type { AppDeps };
 
@@ -112,6 +113,7 @@ export async function app(instance: FastifyInstance, deps: AppDeps): Promise<voi
         { name: 'outages', description: '推送故障与重新推送期限（R-5.3）' },
         { name: 'nonstandard', description: '不规范数据补正队列' },
         { name: 'audit', description: '审计日志' },
+        { name: 'wallet', description: '运证通：持证主体验证码登录、消息与本人电子证照' },
       ],
     },
     refResolver: { buildLocalReference: (json, _base, _frag, i) => String(json.$id ?? `def-${i}`) },
@@ -136,6 +138,7 @@ export async function app(instance: FastifyInstance, deps: AppDeps): Promise<voi
   await instance.register(outageRoutes, { prefix: '/api/v1/outages' });
   await instance.register(nonstandardRoutes, { prefix: '/api/v1/nonstandard' });
   await instance.register(auditRoutes, { prefix: '/api/v1/audit' });
+  await instance.register(walletRoutes, { prefix: '/api/v1/wallet' });
 }
 
 /** Builds a ready server instance (not listening) with the app registered. */

@@ -436,3 +436,61 @@ export const importRuns = pgTable('import_runs', {
   startedAt: timestamp('started_at', { withTimezone: true, mode: 'date' }).notNull(),
   finishedAt: timestamp('finished_at', { withTimezone: true, mode: 'date' }),
 });
+
+/* ───────────────────────── holder wallet (运证通) ───────────────────────── */
+
+/**
+ * One-time sign-in codes, one row per request for an (id, phone) pair whether or not a holder
+ * matched: the per-pair rate limit then answers the same either way, so responses never reveal
+ * which pairs exist. Only a matching request gets a code, kept as a keyed SM3 hash. At most one
+ * unconsumed code per holder (a new one consumes the old).
+ */
+export const holderOtps = pgTable(
+  'holder_otps',
+  {
+    id: uuid('id').primaryKey(),
+    idIndex: text('id_index').notNull(),
+    phoneIndex: text('phone_index').notNull(),
+    holderId: uuid('holder_id').references(() => holders.id),
+    codeHash: text('code_hash'),
+    createdAt: createdAt(),
+    expiresAt: timestamp('expires_at', { withTimezone: true, mode: 'date' }).notNull(),
+    /** Set when the code is used, replaced by a newer code, or voided by a lockout. */
+    consumedAt: timestamp('consumed_at', { withTimezone: true, mode: 'date' }),
+  },
+  (t) => [
+    index('holder_otps_pair').on(t.idIndex, t.phoneIndex, t.createdAt),
+    uniqueIndex('holder_otps_one_live')
+      .on(t.holderId)
+      .where(sql`consumed_at is null and code_hash is not null`),
+  ],
+);
+
+/** Consecutive wrong codes per (id, phone) pair, and the code sign-in lockout they cause. */
+export const holderSignInGuards = pgTable(
+  'holder_sign_in_guards',
+  {
+    idIndex: text('id_index').notNull(),
+    phoneIndex: text('phone_index').notNull(),
+    failedAttempts: integer('failed_attempts').notNull().default(0),
+    lockedUntil: timestamp('locked_until', { withTimezone: true, mode: 'date' }),
+    updatedAt: timestamp('updated_at', { withTimezone: true, mode: 'date' }).notNull(),
+  },
+  (t) => [uniqueIndex('holder_sign_in_guards_pair').on(t.idIndex, t.phoneIndex)],
+);
+
+/** Holder (wallet) sessions, apart from staff sessions. Only the SM3 of the bearer token is stored. */
+export const holderSessions = pgTable(
+  'holder_sessions',
+  {
+    tokenHash: text('token_hash').primaryKey(),
+    holderId: uuid('holder_id')
+      .notNull()
+      .references(() => holders.id),
+    createdAt: createdAt(),
+    lastSeenAt: timestamp('last_seen_at', { withTimezone: true, mode: 'date' }).notNull().defaultNow(),
+    expiresAt: timestamp('expires_at', { withTimezone: true, mode: 'date' }).notNull(),
+    revokedAt: timestamp('revoked_at', { withTimezone: true, mode: 'date' }),
+  },
+  (t) => [index('holder_sessions_holder').on(t.holderId)],
+);

@@ -37,6 +37,14 @@ export const auditActions = {
   'outage.complete': '完成故障后重新推送',
   'outage.overdue': '故障后重新推送逾期',
   'import.run': '批量导入证照数据',
+  'holder.otp_sent': '向持证主体发送登录验证码',
+  'holder.otp_not_sent': '登录验证码申请未发送（证件号码与手机号码不匹配或获取过于频繁）',
+  'holder.login': '持证主体登录运证通',
+  'holder.login_failed': '持证主体登录失败',
+  'holder.locked': '持证主体验证码登录因连续错误被锁定',
+  'holder.logout': '持证主体退出运证通',
+  'holder.read': '持证主体查看本人信息、消息或电子证照',
+  'holder.inbox_read': '持证主体将消息标为已读',
 } as const;
 
 export type AuditAction = keyof typeof auditActions;
