@@ -5,6 +5,7 @@ import { processOutbox } from '../delivery/process-outbox.ts';
 import { openIntakeContext } from '../intake/context.ts';
 import { expireCertificates } from '../lifecycle/expire-certificates.ts';
 import { refreshOutages } from '../outages/refresh-outages.ts';
+import { purgeWalletRows } from '../wallet/purge-wallet.ts';
 
 interface Log {
   info(obj: object, msg: string): void;
@@ -46,6 +47,7 @@ export function startBackgroundJobs(runtime: Runtime, log: Log): () => Promise<v
     lastDay = today;
     const expired = await expireCertificates(await openIntakeContext(ctx, runtime.keyring));
     await purgeRequestNonces(runtime.store.db, now);
+    await purgeWalletRows(runtime.store.db, now);
     const outages = await refreshOutages(ctx, now, { recount: true });
     log.info(
       { job: 'daily', ...expired, outagesOverdue: outages.markedOverdue.length },

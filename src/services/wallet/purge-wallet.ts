@@ -1,0 +1,14 @@
+import { lt } from 'drizzle-orm';
+import type { Db } from '../../store/db.ts';
+import { holderOtps, holderSessions, holderSignInGuards } from '../../store/schema.ts';
+
+/**
+ * Daily housekeeping: one-time codes, sign-in guards and holder sessions that can no longer
+ * matter. A day of grace keeps recent rows for support questions; the audit trail keeps the facts.
+ */
+export async function purgeWalletRows(db: Db, now: Date): Promise<void> {
+  const dayAgo = new Date(now.getTime() - 24 * 3_600_000);
+  await db.delete(holderOtps).where(lt(holderOtps.expiresAt, dayAgo));
+  await db.delete(holderSessions).where(lt(holderSessions.expiresAt, dayAgo));
+  await db.delete(holderSignInGuards).where(lt(holderSignInGuards.updatedAt, dayAgo));
+}
