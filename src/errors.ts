@@ -58,6 +58,8 @@ export const errorCatalog = {
   OTP_LOCKED: { status: 423, title: '验证码登录已锁定' },
   // Production without an SMS gateway refuses rather than pretend a code was sent.
   SMS_UNAVAILABLE: { status: 503, title: '短信服务不可用' },
+  // verification (亮证与查验): an outcome is recorded once, by the officer who checked
+  VERIFICATION_OUTCOME_RECORDED: { status: 409, title: '该次查验已记录认可结果' },
 } as const satisfies Record<string, { status: number; title: string }>;
 
 export type ErrorCode = keyof typeof errorCatalog;

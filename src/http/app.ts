@@ -23,6 +23,7 @@ import regionRoutes from './routes/regions.ts';
 import staffRoutes from './routes/staff.ts';
 import statsRoutes from './routes/stats.ts';
 import systemRoutes from './routes/system.ts';
+import verificationRoutes from './routes/verification.ts';
 import walletRoutes from './routes/wallet.ts';
 
 export type { AppDeps };
@@ -114,6 +115,7 @@ export async function app(instance: FastifyInstance, deps: AppDeps): Promise<voi
         { name: 'nonstandard', description: '不规范数据补正队列' },
         { name: 'audit', description: '审计日志' },
         { name: 'wallet', description: '运证通：持证主体验证码登录、消息与本人电子证照' },
+        { name: 'verification', description: '亮证与查验、证照状态列表与激活率（R-6.5、R-7.6）' },
       ],
     },
     refResolver: { buildLocalReference: (json, _base, _frag, i) => String(json.$id ?? `def-${i}`) },
@@ -139,6 +141,7 @@ export async function app(instance: FastifyInstance, deps: AppDeps): Promise<voi
   await instance.register(nonstandardRoutes, { prefix: '/api/v1/nonstandard' });
   await instance.register(auditRoutes, { prefix: '/api/v1/audit' });
   await instance.register(walletRoutes, { prefix: '/api/v1/wallet' });
+  await instance.register(verificationRoutes, { prefix: '/api/v1' });
 }
 
 /** Builds a ready server instance (not listening) with the app registered. */

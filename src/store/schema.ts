@@ -2,6 +2,7 @@ import { sql } from 'drizzle-orm';
 import {
   bigint,
   bigserial,
+  boolean,
   index,
   integer,
   jsonb,
@@ -493,4 +494,64 @@ export const holderSessions = pgTable(
     revokedAt: timestamp('revoked_at', { withTimezone: true, mode: 'date' }),
   },
   (t) => [index('holder_sessions_holder').on(t.holderId)],
+);
+
+/* ───────────────────────── verification (亮证与查验, R-6.5) ───────────────────────── */
+
+/**
+ * Every officer check of a scanned code (亮证 token or document QR), whatever its result, and
+ * the officer's outcome (recognized or not, Appendix A item 4). `region_code` is the officer's
+ * region (the enforcing side that recognized or not); the certificate's region and kind are
+ * kept beside it when the code named a known certificate.
+ */
+export const verifications = pgTable(
+  'verifications',
+  {
+    id: uuid('id').primaryKey(),
+    officerId: uuid('officer_id').notNull(),
+    regionCode: text('region_code').notNull(),
+    at: timestamp('at', { withTimezone: true, mode: 'date' }).notNull(),
+    place: text('place'),
+    /** token | document | unknown. */
+    codeType: text('code_type').notNull(),
+    /** valid | invalid. */
+    result: text('result').notNull(),
+    reason: text('reason'),
+    identifier: text('identifier'),
+    certificateRegionCode: text('certificate_region_code'),
+    kindCode: text('kind_code'),
+    recognized: boolean('recognized'),
+    outcomeReason: text('outcome_reason'),
+    outcomeAt: timestamp('outcome_at', { withTimezone: true, mode: 'date' }),
+  },
+  (t) => [
+    index('verifications_region_at').on(t.regionCode, t.at),
+    index('verifications_identifier').on(t.identifier),
+  ],
+);
+
+/** Nonces of 亮证 tokens already verified: a token verifies once. Rows past expiry may be pruned. */
+export const showTokenNonces = pgTable('show_token_nonces', {
+  nonce: text('nonce').primaryKey(),
+  identifier: text('identifier').notNull(),
+  expiresAt: timestamp('expires_at', { withTimezone: true, mode: 'date' }).notNull(),
+  usedAt: timestamp('used_at', { withTimezone: true, mode: 'date' }).notNull(),
+});
+
+/** Uses of an e-certificate (shown, verified, shared, downloaded): feeds 激活率 (R-7.6, Appendix A item 2). */
+export const usageEvents = pgTable(
+  'usage_events',
+  {
+    id: bigserial('id', { mode: 'number' }).primaryKey(),
+    identifier: text('identifier').notNull(),
+    regionCode: text('region_code').notNull(),
+    kindCode: text('kind_code').notNull(),
+    /** show | verify | share | download. */
+    event: text('event').notNull(),
+    at: timestamp('at', { withTimezone: true, mode: 'date' }).notNull(),
+  },
+  (t) => [
+    index('usage_events_identifier').on(t.identifier, t.at),
+    index('usage_events_region_at').on(t.regionCode, t.at),
+  ],
 );

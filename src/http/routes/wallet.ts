@@ -1,6 +1,7 @@
 import type { FastifyPluginAsync, FastifyRequest } from 'fastify';
 import { Type } from 'typebox';
 import { AppError } from '../../errors.ts';
+import { createShowToken } from '../../services/verification/create-show-token.ts';
 import { getHolderCertificate } from '../../services/wallet/get-holder-certificate.ts';
 import { getHolderProfile } from '../../services/wallet/get-holder-profile.ts';
 import {
@@ -297,6 +298,34 @@ const routes: FastifyPluginAsync = async (app) => {
     },
     async (request) =>
       getHolderCertificate(
+        app.services.context(request),
+        app.services.keyring,
+        request.holder!,
+        request.params.identifier,
+      ),
+  );
+
+  app.post<{ Params: { identifier: string } }>(
+    '/certificates/:identifier/show',
+    {
+      preHandler: holderOnly,
+      schema: {
+        tags: ['wallet'],
+        summary: '亮证：生成本人电子证照的亮证码（60 秒内有效，仅可查验一次）',
+        security,
+        params: IdentifierParams,
+        response: {
+          200: Type.Object({
+            token: Type.String({ description: '亮证码内容（base64url），以二维码展示' }),
+            expiresAt: Type.String({ format: 'date-time' }),
+            refreshAfterSeconds: Type.Integer({ description: '建议刷新间隔（秒）' }),
+          }),
+          ...problems(400, 401, 404, 503),
+        },
+      },
+    },
+    async (request) =>
+      createShowToken(
         app.services.context(request),
         app.services.keyring,
         request.holder!,

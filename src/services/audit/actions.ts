@@ -45,6 +45,9 @@ export const auditActions = {
   'holder.logout': '持证主体退出运证通',
   'holder.read': '持证主体查看本人信息、消息或电子证照',
   'holder.inbox_read': '持证主体将消息标为已读',
+  'certificate.show': '持证主体生成亮证码',
+  'certificate.verify': '执法人员查验电子证照（亮证码或证照二维码）',
+  'verification.outcome': '执法人员记录亮证认可结果',
 } as const;
 
 export type AuditAction = keyof typeof auditActions;

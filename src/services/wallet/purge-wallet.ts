@@ -1,9 +1,9 @@
 import { lt } from 'drizzle-orm';
 import type { Db } from '../../store/db.ts';
-import { holderOtps, holderSessions, holderSignInGuards } from '../../store/schema.ts';
+import { holderOtps, holderSessions, holderSignInGuards, showTokenNonces } from '../../store/schema.ts';
 
 /**
- * Daily housekeeping: one-time codes, sign-in guards and holder sessions that can no longer
+ * Daily housekeeping: one-time codes, sign-in guards, holder sessions and spent 亮证 nonces that can no longer
  * matter. A day of grace keeps recent rows for support questions; the audit trail keeps the facts.
  */
 export async function purgeWalletRows(db: Db, now: Date): Promise<void> {
@@ -11,4 +11,6 @@ export async function purgeWalletRows(db: Db, now: Date): Promise<void> {
   await db.delete(holderOtps).where(lt(holderOtps.expiresAt, dayAgo));
   await db.delete(holderSessions).where(lt(holderSessions.expiresAt, dayAgo));
   await db.delete(holderSignInGuards).where(lt(holderSignInGuards.updatedAt, dayAgo));
+  // A spent 亮证 nonce only matters while its token could still verify (≤ 60 s).
+  await db.delete(showTokenNonces).where(lt(showTokenNonces.expiresAt, dayAgo));
 }

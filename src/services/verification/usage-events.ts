@@ -1,0 +1,13 @@
+import type { Db } from '../../store/db.ts';
+import { usageEvents } from '../../store/schema.ts';
+
+export const usageEventKinds = ['show', 'verify', 'share', 'download'] as const;
+export type UsageEventKind = (typeof usageEventKinds)[number];
+
+/** Records one use of a certificate (激活率 counts these); call inside the use case's transaction. */
+export async function recordUsage(
+  tx: Db,
+  event: { identifier: string; regionCode: string; kindCode: string; event: UsageEventKind; at: Date },
+): Promise<void> {
+  await tx.insert(usageEvents).values(event);
+}
