@@ -16,6 +16,12 @@ import { markDeliveryRead } from '../../services/wallet/mark-delivery-read.ts';
 import { requestOtp } from '../../services/wallet/request-otp.ts';
 import type { SmsSender } from '../../services/wallet/sms-sender.ts';
 import { problems } from '../problem.ts';
+import {
+  CertificateDetail,
+  CertificateStatus,
+  CertificateSummary,
+  IdentifierParams,
+} from '../schemas/certificate.ts';
 
 declare module '../plugins/services.ts' {
   interface AppDeps {
@@ -75,51 +81,14 @@ const Message = Type.Object({
   read: Type.Boolean(),
   readAt: Type.Union([Type.String(), Type.Null()]),
 });
-const Status = Type.Union(
-  ['valid', 'suspended', 'superseded', 'revoked', 'expired'].map((s) => Type.Literal(s)),
-);
 const StatusBadge = {
-  status: Status,
+  status: CertificateStatus,
   statusCode: Type.String({ description: '证照状态代码：10 有效，01 已换发，02 已过期，03 已注销，09 暂停' }),
   statusName: Type.String({ description: '状态标识，如“有效”“已注销”' }),
 };
-const Summary = Type.Object({
-  identifier: Type.String(),
-  version: Type.Integer(),
-  kind: Type.Object({ code: Type.String(), name: Type.String() }),
-  regionCode: Type.String(),
-  regionName: Type.String(),
-  certificateNumber: Type.String(),
-  holderName: Type.String(),
-  ...StatusBadge,
-  issueDate: Type.String(),
-  validFrom: Type.Union([Type.String(), Type.Null()]),
-  validTo: Type.Union([Type.String(), Type.Null()]),
-  signedAt: Type.String(),
-});
-const Detail = Type.Intersect([
-  Summary,
+const HolderCertificateDetail = Type.Intersect([
+  CertificateDetail,
   Type.Object({
-    serial: Type.String(),
-    catalogVersion: Type.Integer(),
-    statusReason: Type.Union([Type.String(), Type.Null()]),
-    statusChangedAt: Type.String(),
-    issuer: Type.Object({ name: Type.String(), code: Type.String() }),
-    holder: Type.Object({ idType: Type.String(), id: Type.String(), name: Type.String() }),
-    face: Type.Record(Type.String(), Type.Unknown()),
-    previousIdentifier: Type.Union([Type.String(), Type.Null()]),
-    nextIdentifier: Type.Union([Type.String(), Type.Null()]),
-    signedData: Type.String({ description: '被签名的 RFC 8785 规范化 JSON 原文（base64）' }),
-    signedDataDigest: Type.String(),
-    signature: Type.String({ description: 'SM2 签名（DER，base64）' }),
-    seal: Type.Object({
-      keyId: Type.String(),
-      algorithm: Type.Literal('SM2-with-SM3'),
-      signerId: Type.String(),
-      certificateSerial: Type.Union([Type.String(), Type.Null()]),
-      certificate: Type.Union([Type.String(), Type.Null()]),
-      trustUrl: Type.String(),
-    }),
     versions: Type.Array(
       Type.Object({
         identifier: Type.String(),
@@ -132,13 +101,6 @@ const Detail = Type.Intersect([
     ),
   }),
 ]);
-const IdentifierParams = Type.Object({
-  identifier: Type.String({
-    minLength: 20,
-    maxLength: 160,
-    pattern: '^1\\.2\\.156\\.3005\\.2\\.[0-9A-Z.]+$',
-  }),
-});
 const security = [{ bearer: [] }];
 
 const BEARER = /^Bearer\s+([A-Za-z0-9_-]{20,200})$/;
@@ -278,7 +240,7 @@ const routes: FastifyPluginAsync = async (app) => {
         tags: ['wallet'],
         summary: '本人的电子证照（每证当前版本，带状态标识）',
         security,
-        response: { 200: Type.Object({ items: Type.Array(Summary) }), ...problems(401) },
+        response: { 200: Type.Object({ items: Type.Array(CertificateSummary) }), ...problems(401) },
       },
     },
     async (request) => listHolderCertificates(app.services.context(request), request.holder!),
@@ -293,7 +255,7 @@ const routes: FastifyPluginAsync = async (app) => {
         summary: '本人的一张电子证照：照面信息、签章与历史版本',
         security,
         params: IdentifierParams,
-        response: { 200: Detail, ...problems(400, 401, 404) },
+        response: { 200: HolderCertificateDetail, ...problems(400, 401, 404) },
       },
     },
     async (request) =>

@@ -1,5 +1,4 @@
 import { and, asc, desc, eq, inArray, lt, or, type SQL } from 'drizzle-orm';
-import { parseCertificate } from '../../crypto/x509.ts';
 import { type CertificateStatus, certificateStatusCodes } from '../../domain/lifecycle.ts';
 import { AppError } from '../../errors.ts';
 import { certificateEvents, certificates, holders } from '../../store/schema.ts';
@@ -7,7 +6,7 @@ import { appendAudit } from '../audit/append-audit.ts';
 import { currentCatalog } from '../catalog/catalog-versions.ts';
 import type { Actor, ServiceContext } from '../context.ts';
 import type { CertificateAssertion } from '../issuance/seal-certificate.ts';
-import type { Keyring } from '../keys/keyring.ts';
+import type { Keyring, SealReference } from '../keys/keyring.ts';
 import { assertVisible, regionFilter, requirePermission, scopeFilter } from '../scope.ts';
 import { type CertificateSummary, toSummary } from './certificate-view.ts';
 
@@ -91,14 +90,7 @@ export interface CertificateDetail extends CertificateSummary {
   signedDataDigest: string;
   /** base64 DER SM2 signature (GB/T 32918, default ID 1234567812345678). */
   signature: string;
-  seal: {
-    keyId: string;
-    algorithm: 'SM2-with-SM3';
-    signerId: string;
-    certificateSerial: string | null;
-    certificate: string | null;
-    trustUrl: string;
-  };
+  seal: SealReference;
 }
 
 async function loadVisible(ctx: ServiceContext, actor: Actor, identifier: string) {
@@ -122,11 +114,6 @@ export async function getCertificate(
   const row = await loadVisible(ctx, actor, identifier);
   const signedData = ctx.vault.open('certificate.signed_data', row.signedDataEnc);
   const assertion = JSON.parse(signedData) as CertificateAssertion;
-  const trust = keyring.trust();
-  const sealPem =
-    trust?.sealKeyId === row.sealKeyId
-      ? trust.sealCertificate
-      : (trust?.retiredSealCertificates.find((c) => c.keyId === row.sealKeyId)?.certificate ?? null);
   await ctx.db.transaction((tx) =>
     appendAudit(
       tx,
@@ -157,14 +144,7 @@ export async function getCertificate(
     signedData: Buffer.from(signedData, 'utf8').toString('base64'),
     signedDataDigest: row.signedDataDigest,
     signature: row.signature,
-    seal: {
-      keyId: row.sealKeyId,
-      algorithm: 'SM2-with-SM3',
-      signerId: '1234567812345678',
-      certificateSerial: sealPem ? parseCertificate(sealPem).serialHex : null,
-      certificate: sealPem,
-      trustUrl: '/api/v1/trust',
-    },
+    seal: keyring.sealReference(row.sealKeyId),
   };
 }
 

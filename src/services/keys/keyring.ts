@@ -2,6 +2,7 @@ import { and, desc, eq } from 'drizzle-orm';
 import type { Config } from '../../config.ts';
 import { type Signer, SoftwareSigner } from '../../crypto/signer.ts';
 import { SM2_DEFAULT_ID } from '../../crypto/sm2-curve.ts';
+import { parseCertificate } from '../../crypto/x509.ts';
 import { AppError } from '../../errors.ts';
 import type { Db } from '../../store/db.ts';
 import { keyMaterial } from '../../store/schema.ts';
@@ -27,6 +28,8 @@ export interface TrustMaterial {
 export class Keyring {
   #trust: TrustMaterial | null = null;
   #seal: Signer | null = null;
+  /** Seal certificates by key id (current and retired), each parsed once per reload. */
+  #sealReferences = new Map<string, SealReference>();
 
   constructor(
     private readonly db: Db,
@@ -43,6 +46,11 @@ export class Keyring {
     const rows = await this.db.select().from(keyMaterial).orderBy(desc(keyMaterial.createdAt));
     const root = rows.find((r) => r.purpose === 'root' && r.status === 'active');
     const seal = rows.find((r) => r.purpose === 'seal' && r.status === 'active');
+    this.#sealReferences = new Map(
+      rows
+        .filter((r) => r.purpose === 'seal')
+        .map((r) => [r.keyId, sealReferenceOf(r.keyId, r.certificatePem)]),
+    );
     if (!root || !seal) {
       this.#trust = null;
       this.#seal = null;
@@ -83,11 +91,51 @@ export class Keyring {
     return this.#trust;
   }
 
+  /**
+   * How a verifier finds the seal certificate that checks a signature made with `keyId`: the
+   * certificate itself (current or retired) and where the trust material is published.
+   */
+  sealReference(keyId: string): SealReference {
+    return (
+      this.#sealReferences.get(keyId) ?? {
+        keyId,
+        algorithm: 'SM2-with-SM3',
+        signerId: SM2_DEFAULT_ID,
+        certificateSerial: null,
+        certificate: null,
+        trustUrl: TRUST_URL,
+      }
+    );
+  }
+
   sealSigner(): Signer {
     if (!this.#seal)
       throw new AppError('KEY_NOT_INITIALIZED', '省级签章密钥尚未初始化，请运行 npx roadcert keys init');
     return this.#seal;
   }
+}
+
+const TRUST_URL = '/api/v1/trust';
+
+export interface SealReference {
+  keyId: string;
+  algorithm: 'SM2-with-SM3';
+  signerId: string;
+  certificateSerial: string | null;
+  /** PEM. */
+  certificate: string | null;
+  trustUrl: string;
+}
+
+function sealReferenceOf(keyId: string, pem: string): SealReference {
+  return {
+    keyId,
+    algorithm: 'SM2-with-SM3',
+    signerId: SM2_DEFAULT_ID,
+    certificateSerial: parseCertificate(pem).serialHex,
+    certificate: pem,
+    trustUrl: TRUST_URL,
+  };
 }
 
 export async function activeKey(db: Db, purpose: 'root' | 'seal') {

@@ -1,5 +1,4 @@
 import { and, asc, eq } from 'drizzle-orm';
-import { parseCertificate } from '../../crypto/x509.ts';
 import { type CertificateStatus, certificateStatusCodes } from '../../domain/lifecycle.ts';
 import { AppError } from '../../errors.ts';
 import { certificates } from '../../store/schema.ts';
@@ -53,11 +52,6 @@ export async function getHolderCertificate(
     .orderBy(asc(certificates.version));
   const signedData = ctx.vault.open('certificate.signed_data', row.signedDataEnc);
   const assertion = JSON.parse(signedData) as CertificateAssertion;
-  const trust = keyring.trust();
-  const sealPem =
-    trust?.sealKeyId === row.sealKeyId
-      ? trust.sealCertificate
-      : (trust?.retiredSealCertificates.find((c) => c.keyId === row.sealKeyId)?.certificate ?? null);
   await ctx.db.transaction((tx) =>
     appendAudit(
       tx,
@@ -89,14 +83,7 @@ export async function getHolderCertificate(
     signedData: Buffer.from(signedData, 'utf8').toString('base64'),
     signedDataDigest: row.signedDataDigest,
     signature: row.signature,
-    seal: {
-      keyId: row.sealKeyId,
-      algorithm: 'SM2-with-SM3',
-      signerId: '1234567812345678',
-      certificateSerial: sealPem ? parseCertificate(sealPem).serialHex : null,
-      certificate: sealPem,
-      trustUrl: '/api/v1/trust',
-    },
+    seal: keyring.sealReference(row.sealKeyId),
     versions: versions.map((v) => ({
       identifier: v.identifier,
       version: v.version,
