@@ -2,7 +2,6 @@ import { and, asc, eq } from 'drizzle-orm';
 import { type CertificateStatus, certificateStatusCodes } from '../../domain/lifecycle.ts';
 import { AppError } from '../../errors.ts';
 import { certificates } from '../../store/schema.ts';
-import { appendAudit } from '../audit/append-audit.ts';
 import { currentCatalog } from '../catalog/catalog-versions.ts';
 import { toSummary } from '../certificates/certificate-view.ts';
 import type { CertificateDetail } from '../certificates/query-certificates.ts';
@@ -10,7 +9,7 @@ import type { ServiceContext } from '../context.ts';
 import type { CertificateAssertion } from '../issuance/seal-certificate.ts';
 import type { Keyring } from '../keys/keyring.ts';
 import type { HolderPrincipal } from './holder-session.ts';
-import { holderActor } from './policy.ts';
+import { recordHolderRead } from './policy.ts';
 
 export interface HolderCertificateVersion {
   identifier: string;
@@ -52,19 +51,7 @@ export async function getHolderCertificate(
     .orderBy(asc(certificates.version));
   const signedData = ctx.vault.open('certificate.signed_data', row.signedDataEnc);
   const assertion = JSON.parse(signedData) as CertificateAssertion;
-  await ctx.db.transaction((tx) =>
-    appendAudit(
-      tx,
-      holderActor(ctx, holder.holderId),
-      {
-        action: 'holder.read',
-        regionCode: row.regionCode,
-        targetType: 'certificate',
-        targetId: row.identifier,
-      },
-      { at: ctx.clock.now(), requestId: ctx.requestId },
-    ),
-  );
+  await recordHolderRead(ctx, holder.holderId, { certificate: row.identifier, regionCode: row.regionCode });
   const catalog = (await currentCatalog(ctx.db)).content;
   const badge = (s: string) => certificateStatusCodes[s as CertificateStatus];
   return {

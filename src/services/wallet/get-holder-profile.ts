@@ -2,10 +2,9 @@ import { eq } from 'drizzle-orm';
 import { isOrganisationIdType, maskIdNumber, maskPersonName, maskPhone } from '../../domain/masking.ts';
 import { AppError } from '../../errors.ts';
 import { holders } from '../../store/schema.ts';
-import { appendAudit } from '../audit/append-audit.ts';
 import type { ServiceContext } from '../context.ts';
 import type { HolderPrincipal } from './holder-session.ts';
-import { holderActor } from './policy.ts';
+import { recordHolderRead } from './policy.ts';
 
 export interface HolderProfile {
   holderType: 'person' | 'organisation';
@@ -22,20 +21,7 @@ export async function getHolderProfile(ctx: ServiceContext, holder: HolderPrinci
   if (!row) throw new AppError('UNAUTHENTICATED', '登录已失效，请重新获取验证码登录');
   const organisation = isOrganisationIdType(row.idType);
   const name = ctx.vault.open('holder.name', row.nameEnc);
-  await ctx.db.transaction((tx) =>
-    appendAudit(
-      tx,
-      holderActor(ctx, holder.holderId),
-      {
-        action: 'holder.read',
-        regionCode: ctx.config.province.code,
-        targetType: 'holder',
-        targetId: holder.holderId,
-        details: { what: 'profile' },
-      },
-      { at: ctx.clock.now(), requestId: ctx.requestId },
-    ),
-  );
+  await recordHolderRead(ctx, holder.holderId, { what: 'profile' });
   return {
     holderType: organisation ? 'organisation' : 'person',
     idType: row.idType,

@@ -1,11 +1,10 @@
 import { and, desc, eq, inArray } from 'drizzle-orm';
 import { certificates, holders } from '../../store/schema.ts';
-import { appendAudit } from '../audit/append-audit.ts';
 import { currentCatalog } from '../catalog/catalog-versions.ts';
 import { type CertificateSummary, toSummary } from '../certificates/certificate-view.ts';
 import type { ServiceContext } from '../context.ts';
 import type { HolderPrincipal } from './holder-session.ts';
-import { holderActor } from './policy.ts';
+import { recordHolderRead } from './policy.ts';
 
 /**
  * The holder's own certificates, one per licence: the current version of each (superseded
@@ -27,20 +26,7 @@ export async function listHolderCertificates(
       ),
     )
     .orderBy(desc(certificates.signedAt), desc(certificates.identifier));
-  await ctx.db.transaction((tx) =>
-    appendAudit(
-      tx,
-      holderActor(ctx, holder.holderId),
-      {
-        action: 'holder.read',
-        regionCode: ctx.config.province.code,
-        targetType: 'holder',
-        targetId: holder.holderId,
-        details: { what: 'certificates', count: rows.length },
-      },
-      { at: ctx.clock.now(), requestId: ctx.requestId },
-    ),
-  );
+  await recordHolderRead(ctx, holder.holderId, { what: 'certificates', count: rows.length });
   const catalog = (await currentCatalog(ctx.db)).content;
   // The holder's own data: shown unmasked to them.
   return {

@@ -1,9 +1,8 @@
 import { and, count, desc, eq, isNull } from 'drizzle-orm';
 import { deliveries } from '../../store/schema.ts';
-import { appendAudit } from '../audit/append-audit.ts';
 import type { ServiceContext } from '../context.ts';
 import type { HolderPrincipal } from './holder-session.ts';
-import { holderActor } from './policy.ts';
+import { recordHolderRead } from './policy.ts';
 
 export interface InboxMessage {
   id: string;
@@ -33,20 +32,7 @@ export async function listInbox(
     .select({ n: count() })
     .from(deliveries)
     .where(and(eq(deliveries.holderId, holder.holderId), isNull(deliveries.readAt)));
-  await ctx.db.transaction((tx) =>
-    appendAudit(
-      tx,
-      holderActor(ctx, holder.holderId),
-      {
-        action: 'holder.read',
-        regionCode: ctx.config.province.code,
-        targetType: 'holder',
-        targetId: holder.holderId,
-        details: { what: 'inbox', count: rows.length },
-      },
-      { at: ctx.clock.now(), requestId: ctx.requestId },
-    ),
-  );
+  await recordHolderRead(ctx, holder.holderId, { what: 'inbox', count: rows.length });
   return {
     items: rows.map((r) => ({
       id: r.id,

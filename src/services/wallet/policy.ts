@@ -2,6 +2,7 @@ import { timingSafeEqual } from 'node:crypto';
 import { sql } from 'drizzle-orm';
 import { sm3Hex } from '../../crypto/sm3.ts';
 import type { Db } from '../../store/db.ts';
+import { type AuditEntry, appendAudit } from '../audit/append-audit.ts';
 import type { Actor, ServiceContext } from '../context.ts';
 import { holderIndex } from '../holders/upsert-holder.ts';
 
@@ -77,6 +78,38 @@ export function holderActor(ctx: ServiceContext, holderId: string | null): Actor
     id: holderId ? `holder:${holderId}` : 'holder:anonymous',
     regionCode: ctx.config.province.code,
   };
+}
+
+/**
+ * Records that a holder read their own data (`holder.read`): their profile, inbox or certificate
+ * list (target: the holder) or one certificate (target: the certificate, in its region).
+ */
+export async function recordHolderRead(
+  ctx: ServiceContext,
+  holderId: string,
+  target:
+    | { what: 'profile' | 'inbox' | 'certificates'; count?: number }
+    | { certificate: string; regionCode: string },
+): Promise<void> {
+  const entry: AuditEntry =
+    'certificate' in target
+      ? {
+          action: 'holder.read',
+          regionCode: target.regionCode,
+          targetType: 'certificate',
+          targetId: target.certificate,
+        }
+      : {
+          action: 'holder.read',
+          regionCode: ctx.config.province.code,
+          targetType: 'holder',
+          targetId: holderId,
+          details:
+            target.count === undefined ? { what: target.what } : { what: target.what, count: target.count },
+        };
+  await ctx.db.transaction((tx) =>
+    appendAudit(tx, holderActor(ctx, holderId), entry, { at: ctx.clock.now(), requestId: ctx.requestId }),
+  );
 }
 
 /** 2026-03-02 10:15:00 in Beijing time, for messages. */
