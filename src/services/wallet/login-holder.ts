@@ -1,12 +1,13 @@
 import { randomBytes } from 'node:crypto';
 import { and, desc, eq, isNotNull, isNull, sql } from 'drizzle-orm';
 import { AppError } from '../../errors.ts';
-import { holderOtps, holderSessions, holderSignInGuards, holders } from '../../store/schema.ts';
+import { holderOtps, holderSessions, holderSignInGuards } from '../../store/schema.ts';
 import { appendAudit } from '../audit/append-audit.ts';
 import type { ServiceContext } from '../context.ts';
 import {
   codeHash,
   credentialPair,
+  findHolderByPair,
   type HolderCredentials,
   holderActor,
   holderTokenHash,
@@ -44,10 +45,7 @@ export async function loginHolder(
   // Failures are counted inside the transaction and thrown after it commits, so the count sticks.
   const outcome = await ctx.db.transaction(async (tx): Promise<Outcome> => {
     await lockPair(tx, pair);
-    const [holder] = await tx
-      .select({ id: holders.id })
-      .from(holders)
-      .where(and(eq(holders.idIndex, pair.idIndex), eq(holders.phoneIndex, pair.phoneIndex)));
+    const holder = await findHolderByPair(tx, pair);
     const actor = holderActor(ctx, holder?.id ?? null);
     const target = holder ? { targetType: 'holder', targetId: holder.id } : {};
     const [guard] = await tx

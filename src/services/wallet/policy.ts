@@ -1,7 +1,8 @@
 import { timingSafeEqual } from 'node:crypto';
-import { sql } from 'drizzle-orm';
+import { and, eq, sql } from 'drizzle-orm';
 import { sm3Hex } from '../../crypto/sm3.ts';
 import type { Db } from '../../store/db.ts';
+import { holders } from '../../store/schema.ts';
 import { type AuditEntry, appendAudit } from '../audit/append-audit.ts';
 import type { Actor, ServiceContext } from '../context.ts';
 import { holderIndex } from '../holders/upsert-holder.ts';
@@ -110,6 +111,18 @@ export async function recordHolderRead(
   await ctx.db.transaction((tx) =>
     appendAudit(tx, holderActor(ctx, holderId), entry, { at: ctx.clock.now(), requestId: ctx.requestId }),
   );
+}
+
+/** The holder with this id and this phone, if any (blind indexes: nothing is decrypted). */
+export async function findHolderByPair(
+  tx: Db,
+  pair: { idIndex: string; phoneIndex: string },
+): Promise<{ id: string } | undefined> {
+  const [holder] = await tx
+    .select({ id: holders.id })
+    .from(holders)
+    .where(and(eq(holders.idIndex, pair.idIndex), eq(holders.phoneIndex, pair.phoneIndex)));
+  return holder;
 }
 
 /** 2026-03-02 10:15:00 in Beijing time, for messages. */

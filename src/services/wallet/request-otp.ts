@@ -1,12 +1,13 @@
 import { randomInt, randomUUID } from 'node:crypto';
 import { and, count, eq, gt, isNotNull, isNull, max, min } from 'drizzle-orm';
 import { AppError } from '../../errors.ts';
-import { holderOtps, holders } from '../../store/schema.ts';
+import { holderOtps } from '../../store/schema.ts';
 import { appendAudit } from '../audit/append-audit.ts';
 import type { ServiceContext } from '../context.ts';
 import {
   codeHash,
   credentialPair,
+  findHolderByPair,
   type HolderCredentials,
   holderActor,
   lockPair,
@@ -71,10 +72,7 @@ export async function requestOtp(
       limited = { kind: 'limited', hourly: false, retryAfterMs: walletPolicy.resendAfterMs - sinceLast };
     }
 
-    const [holder] = await tx
-      .select({ id: holders.id })
-      .from(holders)
-      .where(and(eq(holders.idIndex, pair.idIndex), eq(holders.phoneIndex, pair.phoneIndex)));
+    const holder = await findHolderByPair(tx, pair);
     const actor = holderActor(ctx, holder?.id ?? null);
     const target = holder ? { targetType: 'holder', targetId: holder.id } : {};
     if (limited) {
