@@ -216,6 +216,15 @@ export async function processRecord(
       });
     };
 
+    /** Open non-standard items of this licence are outdated by a newer push or an applied change. */
+    const replaceOpenItems = () =>
+      tx
+        .update(nonstandardItems)
+        .set({ status: 'replaced', updatedAt: now })
+        .where(
+          and(eq(nonstandardItems.sourceRecordId, env.sourceRecordId), eq(nonstandardItems.status, 'open')),
+        );
+
     if (issues.length && resubmit) {
       // Still not standard after correction: the same item stays open with the new findings.
       await tx
@@ -236,13 +245,7 @@ export async function processRecord(
     }
     if (issues.length) {
       // Non-standard: kept unsealed, in its region, until corrected (a newer push replaces it).
-      if (held.openItems > 0)
-        await tx
-          .update(nonstandardItems)
-          .set({ status: 'replaced', updatedAt: now })
-          .where(
-            and(eq(nonstandardItems.sourceRecordId, env.sourceRecordId), eq(nonstandardItems.status, 'open')),
-          );
+      if (held.openItems > 0) await replaceOpenItems();
       const [item] = await tx
         .insert(nonstandardItems)
         .values({
@@ -301,13 +304,7 @@ export async function processRecord(
         .where(eq(nonstandardItems.id, opts.resubmitItemId!));
     }
     // Any other open item of this licence is outdated by what was just applied.
-    if (held.openItems > (resubmit ? 1 : 0))
-      await tx
-        .update(nonstandardItems)
-        .set({ status: 'replaced', updatedAt: now })
-        .where(
-          and(eq(nonstandardItems.sourceRecordId, env.sourceRecordId), eq(nonstandardItems.status, 'open')),
-        );
+    if (held.openItems > (resubmit ? 1 : 0)) await replaceOpenItems();
     await logIntake(applied.status, applied.identifier);
     await appendAudit(tx, source.actor, applied.audit, meta);
     return {
