@@ -185,7 +185,15 @@ export function buildCli(): Command {
     .option('--json', '以 JSON 输出', false)
     .action((opts: { json: boolean }) =>
       withRuntime(async (rt) => {
-        const result = await verifyAuditTrail(rt.store.db);
+        // A provincial trail holds millions of records: show progress on stderr, about once a second.
+        let shown = Date.now();
+        const result = await verifyAuditTrail(rt.store.db, {
+          onProgress: (checked, chain) => {
+            if (opts.json || Date.now() - shown < 1000) return;
+            shown = Date.now();
+            process.stderr.write(`  已校验 ${checked} 条（当前链 ${chain}）…\n`);
+          },
+        });
         if (opts.json) print(JSON.stringify(result));
         else {
           print(`审计日志：${result.chains.length} 条链，${result.records} 条记录。`);

@@ -23,7 +23,10 @@ export interface AuditVerification {
  * hash, a deleted one leaves a gap or a broken link, and a truncated tail no longer matches the
  * chain head. Reads in pages, so it runs in constant memory on a large trail.
  */
-export async function verifyAuditTrail(db: Db, opts: { pageSize?: number } = {}): Promise<AuditVerification> {
+export async function verifyAuditTrail(
+  db: Db,
+  opts: { pageSize?: number; onProgress?: (recordsChecked: number, chain: string) => void } = {},
+): Promise<AuditVerification> {
   const pageSize = opts.pageSize ?? 2000;
   const heads = await db.select().from(auditHeads);
   const chainNames = new Set(heads.map((h) => h.chain));
@@ -94,6 +97,7 @@ export async function verifyAuditTrail(db: Db, opts: { pageSize?: number } = {})
         lastSeq = seq;
         count++;
       }
+      opts.onProgress?.(total + count, chain);
       if (rows.length < pageSize) break;
     }
     total += count;
