@@ -6,6 +6,8 @@
 const benches: Record<string, () => Promise<{ run(): Promise<unknown> }>> = {
   sm2: () => import('./sm2.ts'),
   issuance: () => import('./issuance.ts'),
+  verify: () => import('./verify.ts'),
+  documents: () => import('./documents.ts'),
 };
 
 const wanted = process.argv.slice(2);

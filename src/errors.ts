@@ -60,6 +60,21 @@ export const errorCatalog = {
   SMS_UNAVAILABLE: { status: 503, title: '短信服务不可用' },
   // verification (亮证与查验): an outcome is recorded once, by the officer who checked
   VERIFICATION_OUTCOME_RECORDED: { status: 409, title: '该次查验已记录认可结果' },
+  // documents: an upload that is neither an OFD package nor a PDF (judged by its first bytes)
+  DOCUMENT_UNRECOGNIZED: { status: 400, title: '不是可识别的电子证照文档' },
+  // document rendering: the catalog names a template that is not shipped, or a face does not fit
+  TEMPLATE_UNKNOWN: { status: 500, title: '证照模板不存在' },
+  DOCUMENT_LAYOUT_OVERFLOW: { status: 500, title: '照面内容超出证照版面' },
+  // authorized sharing (授权用证, R-6.3). None of these depends on the identifier asked for: an
+  // unknown identifier and one outside a valid grant both answer NOT_FOUND.
+  SHARE_CREDENTIAL_REQUIRED: { status: 400, title: '缺少授权编号或用证码' },
+  SHARE_GRANT_INVALID: { status: 403, title: '授权不存在或不属于本用证方' },
+  SHARE_GRANT_WITHDRAWN: { status: 403, title: '授权已撤回' },
+  SHARE_GRANT_EXPIRED: { status: 403, title: '授权已到期' },
+  SHARE_CODE_INVALID: { status: 403, title: '用证码不正确' },
+  SHARE_CODE_USED: { status: 403, title: '用证码已使用' },
+  SHARE_CODE_EXPIRED: { status: 403, title: '用证码已过期' },
+  SHARE_REFUSALS_EXCEEDED: { status: 429, title: '被拒绝的读取过多，暂停读取' },
 } as const satisfies Record<string, { status: number; title: string }>;
 
 export type ErrorCode = keyof typeof errorCatalog;

@@ -14,6 +14,7 @@ import { createStaff } from '../services/staff/create-staff.ts';
 import { describeStartupError } from '../startup-error.ts';
 import { registerImportCommand } from './commands/import.ts';
 import { registerOutageCommands } from './commands/outages.ts';
+import { registerVerifyCommand } from './commands/verify.ts';
 
 /*
  * `npx roadcert <command>`: the operator's tool. Every command loads the same configuration as
@@ -239,6 +240,7 @@ export function buildCli(): Command {
     });
 
   registerOutageCommands(program, withRuntime);
+  registerVerifyCommand(program, withRuntime, (code) => new ExitCode(code));
 
   return program;
 }

@@ -1,25 +1,28 @@
 import { randomUUID } from 'node:crypto';
 import cookie from '@fastify/cookie';
-import helmet from '@fastify/helmet';
 import rateLimit from '@fastify/rate-limit';
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
 import Ajv from 'ajv';
 import addFormats from 'ajv-formats';
 import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify';
+import helmet from 'helmet';
 import auth from './plugins/auth.ts';
 import errors from './plugins/errors.ts';
 import services, { type AppDeps } from './plugins/services.ts';
+import web from './plugins/web.ts';
 import { ProblemSchema } from './problem.ts';
 import auditRoutes from './routes/audit.ts';
 import authRoutes from './routes/auth.ts';
 import catalogRoutes from './routes/catalog.ts';
 import certificateRoutes from './routes/certificates.ts';
+import documentRoutes from './routes/documents.ts';
 import intakeRoutes from './routes/intake.ts';
 import nonstandardRoutes from './routes/nonstandard.ts';
 import outageRoutes from './routes/outages.ts';
 import recordRoutes from './routes/records.ts';
 import regionRoutes from './routes/regions.ts';
+import shareRoutes, { walletSharingRoutes } from './routes/sharing.ts';
 import staffRoutes from './routes/staff.ts';
 import statsRoutes from './routes/stats.ts';
 import systemRoutes from './routes/system.ts';
@@ -65,7 +68,9 @@ export async function app(instance: FastifyInstance, deps: AppDeps): Promise<voi
     (httpPart === 'body' ? bodyAjv : textAjv).compile(schema),
   );
   await instance.register(errors);
-  await instance.register(helmet, {
+  // Security headers from helmet's middleware, built once: @fastify/helmet rebuilt it on every
+  // request, a measurable part of a small request's CPU (docs/benchmarks.md, verification).
+  const securityHeaders = helmet({
     contentSecurityPolicy: {
       directives: {
         defaultSrc: ["'self'"],
@@ -78,6 +83,9 @@ export async function app(instance: FastifyInstance, deps: AppDeps): Promise<voi
       },
     },
     strictTransportSecurity: deps.config.mode === 'production',
+  });
+  instance.addHook('onRequest', (request, reply, done) => {
+    securityHeaders(request.raw, reply.raw, (err) => done(err as Error | undefined));
   });
   await instance.register(cookie);
   if (deps.config.rateLimitPerMinute > 0) {
@@ -116,6 +124,10 @@ export async function app(instance: FastifyInstance, deps: AppDeps): Promise<voi
         { name: 'audit', description: '审计日志' },
         { name: 'wallet', description: '运证通：持证主体验证码登录、消息与本人电子证照' },
         { name: 'verification', description: '亮证与查验、证照状态列表与激活率（R-6.5、R-7.6）' },
+        {
+          name: 'sharing',
+          description: '授权用证：持证主体授权、用证码、依职能授权、用证方读取与使用记录（R-6.3）',
+        },
       ],
     },
     refResolver: { buildLocalReference: (json, _base, _frag, i) => String(json.$id ?? `def-${i}`) },
@@ -141,7 +153,11 @@ export async function app(instance: FastifyInstance, deps: AppDeps): Promise<voi
   await instance.register(nonstandardRoutes, { prefix: '/api/v1/nonstandard' });
   await instance.register(auditRoutes, { prefix: '/api/v1/audit' });
   await instance.register(walletRoutes, { prefix: '/api/v1/wallet' });
+  await instance.register(walletSharingRoutes, { prefix: '/api/v1/wallet' });
+  await instance.register(shareRoutes, { prefix: '/api/v1/share' });
   await instance.register(verificationRoutes, { prefix: '/api/v1' });
+  await instance.register(web, { dist: deps.webDist });
+  await instance.register(documentRoutes, { prefix: '/api/v1/documents' });
 }
 
 /** Builds a ready server instance (not listening) with the app registered. */

@@ -3,11 +3,14 @@ import {
   bigint,
   bigserial,
   boolean,
+  check,
+  customType,
   index,
   integer,
   jsonb,
   pgSequence,
   pgTable,
+  primaryKey,
   text,
   timestamp,
   uniqueIndex,
@@ -549,9 +552,147 @@ export const usageEvents = pgTable(
     /** show | verify | share | download. */
     event: text('event').notNull(),
     at: timestamp('at', { withTimezone: true, mode: 'date' }).notNull(),
+    /** The row that tells more about the use: a `verifications` id (verify) or a `share_accesses` id (share). */
+    refId: text('ref_id'),
   },
   (t) => [
     index('usage_events_identifier').on(t.identifier, t.at),
     index('usage_events_region_at').on(t.regionCode, t.at),
   ],
 );
+
+/* ───────────────────────── authorized sharing (授权用证, R-6.3) ───────────────────────── */
+
+/**
+ * A relying party's (用证方) authorization to read certificates: by the holder's consent
+ * (`consent`: listed licences, by serial, so a new version of a licence stays covered while the
+ * holder keeps it) or by an issuing/managing department for an official duty (`duty`, 依职能:
+ * every certificate of the listed kinds in a region subtree, with the legal basis recorded).
+ * Fields are face field keys (plus a few envelope fields, see services/sharing/fields.ts).
+ */
+export const shareGrants = pgTable(
+  'share_grants',
+  {
+    id: uuid('id').primaryKey(),
+    /** consent | duty. */
+    basis: text('basis').notNull(),
+    clientId: text('client_id').notNull(),
+    /** The consenting holder (consent grants only). */
+    holderId: uuid('holder_id').references(() => holders.id),
+    /** Consent: the first certificate's region; duty: the region subtree the grant covers. */
+    regionCode: text('region_code').notNull(),
+    /** Consent: [{ serial, identifier }] as granted. */
+    certificates: jsonb('certificates'),
+    /** Duty: the kind codes covered. */
+    kindCodes: jsonb('kind_codes'),
+    fields: jsonb('fields').notNull(),
+    purpose: text('purpose').notNull(),
+    /** 法律依据 (duty grants only). */
+    legalBasis: text('legal_basis'),
+    createdBy: text('created_by').notNull(),
+    createdAt: createdAt(),
+    expiresAt: timestamp('expires_at', { withTimezone: true, mode: 'date' }).notNull(),
+    withdrawnAt: timestamp('withdrawn_at', { withTimezone: true, mode: 'date' }),
+    withdrawnBy: text('withdrawn_by'),
+  },
+  (t) => [
+    index('share_grants_holder').on(t.holderId, t.createdAt),
+    index('share_grants_region').on(t.regionCode, t.basis, t.createdAt),
+  ],
+);
+
+/** One-time 用证码: one certificate (licence), single use, short-lived; only a keyed SM3 of the code is kept. */
+export const shareCodes = pgTable(
+  'share_codes',
+  {
+    id: uuid('id').primaryKey(),
+    codeHash: text('code_hash').notNull(),
+    holderId: uuid('holder_id')
+      .notNull()
+      .references(() => holders.id),
+    serial: text('serial').notNull(),
+    identifier: text('identifier').notNull(),
+    regionCode: text('region_code').notNull(),
+    kindCode: text('kind_code').notNull(),
+    fields: jsonb('fields').notNull(),
+    purpose: text('purpose'),
+    createdAt: createdAt(),
+    expiresAt: timestamp('expires_at', { withTimezone: true, mode: 'date' }).notNull(),
+    usedAt: timestamp('used_at', { withTimezone: true, mode: 'date' }),
+    usedBy: text('used_by'),
+  },
+  (t) => [
+    uniqueIndex('share_codes_hash').on(t.codeHash),
+    index('share_codes_holder').on(t.holderId, t.createdAt),
+  ],
+);
+
+/**
+ * Every read attempt by a relying party, granted or refused (the access log of R-6.3). A granted
+ * read is also a `share` usage event pointing here. `requested_identifier` is what the caller
+ * asked for; `identifier` the version answered (null when refused).
+ */
+export const shareAccesses = pgTable(
+  'share_accesses',
+  {
+    id: uuid('id').primaryKey(),
+    clientId: text('client_id').notNull(),
+    at: timestamp('at', { withTimezone: true, mode: 'date' }).notNull(),
+    grantId: uuid('grant_id'),
+    shareCodeId: uuid('share_code_id'),
+    /** consent | duty | code. */
+    basis: text('basis'),
+    requestedIdentifier: text('requested_identifier').notNull(),
+    identifier: text('identifier'),
+    /** The certificate's region when it is known, else the client's. */
+    regionCode: text('region_code').notNull(),
+    kindCode: text('kind_code'),
+    /** granted | refused. */
+    outcome: text('outcome').notNull(),
+    reason: text('reason'),
+    fields: jsonb('fields'),
+    purpose: text('purpose'),
+  },
+  (t) => [
+    index('share_accesses_client_at').on(t.clientId, t.at),
+    index('share_accesses_region_at').on(t.regionCode, t.at),
+  ],
+);
+
+/** Raw bytes: Buffer in, Buffer out on both engines (PGlite hands back a Uint8Array). */
+const bytea = customType<{ data: Buffer; driverData: Uint8Array }>({
+  dataType: () => 'bytea',
+  fromDriver: (value) => Buffer.from(value),
+});
+
+/**
+ * Rendered certificate documents (OFD, PDF), made on first download and served from here
+ * afterwards: rendering is deterministic but for SM2 signature values, so the stored bytes
+ * are the document, and its SM3 is the ETag. Keyed region first like every large table.
+ */
+export const certificateDocuments = pgTable(
+  'certificate_documents',
+  {
+    regionCode: text('region_code').notNull(),
+    identifier: text('identifier').notNull(),
+    /** ofd | pdf. */
+    format: text('format').notNull(),
+    bytes: bytea('bytes').notNull(),
+    sm3: text('sm3').notNull(),
+    createdAt: createdAt(),
+  },
+  (t) => [
+    primaryKey({ columns: [t.regionCode, t.identifier, t.format] }),
+    check('certificate_documents_format', sql`${t.format} in ('ofd', 'pdf')`),
+  ],
+);
+
+/**
+ * The GB/T 38540 SESeal (Seal.esl) of each seal key, made once by the province root (制章者)
+ * on first use and then reused, so every document sealed by one key carries the same seal.
+ */
+export const documentSeals = pgTable('document_seals', {
+  sealKeyId: text('seal_key_id').primaryKey(),
+  seal: bytea('seal').notNull(),
+  createdAt: createdAt(),
+});

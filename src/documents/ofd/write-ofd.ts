@@ -10,7 +10,8 @@ import { element as el, OFD_NS, text, xmlFile } from './xml.ts';
  * Doc_0/Document.xml                CommonData (MaxUnitID, PageArea in mm, PublicRes, DocumentRes), Pages
  * Doc_0/PublicRes.xml               Fonts → Res/font_<id>.<ext>
  * Doc_0/DocumentRes.xml             MultiMedias (images) → Res/image_<id>.png
- * Doc_0/Pages/Page_0/Content.xml    one Layer of TextObject / ImageObject
+ * Doc_0/Pages/Page_0/Content.xml    one Layer of TextObject / ImageObject / PathObject
+ * Doc_0/Attachs/Attachments.xml     (with attachments) Attachment → Doc_0/Attachs/<name>
  * ```
  *
  * Deterministic: the same input gives byte-identical files. IDs are handed out in input
@@ -30,6 +31,8 @@ export interface OfdTextItem {
   readonly font?: string;
   /** Width of the text box; estimated from the characters when omitted. */
   readonly widthMm?: number;
+  /** Text colour `#rrggbb`; black when omitted. */
+  readonly color?: string;
 }
 
 export interface OfdImageItem {
@@ -42,7 +45,40 @@ export interface OfdImageItem {
   readonly heightMm: number;
 }
 
-export type OfdPageItem = OfdTextItem | OfdImageItem;
+/**
+ * A rectangle (frames, rules, filled bars). The outline is centred on the rectangle's edge,
+ * as in PDF `re` + `S`. Painting, shared by every renderer through `rectPaint`:
+ * - the outline is drawn when `stroke` is given, or when neither `stroke` nor `fill` is
+ *   (then in black), `strokeMm` wide (0.25 mm when omitted);
+ * - the inside is filled when `fill` is given.
+ */
+export interface OfdRectItem {
+  readonly kind: 'rect';
+  /** Top-left corner on the page, in mm. */
+  readonly xMm: number;
+  readonly yMm: number;
+  readonly widthMm: number;
+  readonly heightMm: number;
+  /** Outline width in mm; 0.25 when omitted. */
+  readonly strokeMm?: number;
+  /** Outline colour `#rrggbb`. */
+  readonly stroke?: string;
+  /** Fill colour `#rrggbb`. */
+  readonly fill?: string;
+}
+
+export type OfdPageItem = OfdTextItem | OfdImageItem | OfdRectItem;
+
+/** A file attached to the document (GB/T 33190 Attachments), e.g. the certificate data. */
+export interface OfdAttachment {
+  /** File name inside the package, `[A-Za-z0-9._-]`, e.g. `certificate.json`. */
+  readonly name: string;
+  readonly file: Uint8Array;
+  /** Format label, e.g. `json`; the name's extension when omitted. */
+  readonly format?: string;
+  /** Written as the attachment's CreationDate; omitted when not given (no clock is read). */
+  readonly creationDate?: Date;
+}
 
 export interface OfdFont {
   /** The font's family name, as a reader would match it (e.g. `Noto Serif CJK SC`). */
@@ -62,6 +98,8 @@ export interface BuildOfdOptions {
   readonly customData?: Readonly<Record<string, string>>;
   /** PNG pictures by name, placed by `image` items. */
   readonly images?: Readonly<Record<string, Uint8Array>>;
+  /** Files written to Doc_0/Attachs/ and listed in Doc_0/Attachs/Attachments.xml. */
+  readonly attachments?: readonly OfdAttachment[];
   readonly docInfo?: {
     /** DocID; omitted when not given, so that a build never depends on randomness. */
     readonly docId?: string;
@@ -71,6 +109,7 @@ export interface BuildOfdOptions {
   };
 }
 
+const ATTACHMENTS_XML = 'Doc_0/Attachs/Attachments.xml';
 const PNG_MAGIC = Buffer.from('89504e470d0a1a0a', 'hex');
 const MAX_PAGE_MM = 2000;
 
@@ -91,6 +130,38 @@ function checkMm(value: unknown, what: string, { positive = false } = {}): numbe
   if (positive && value === 0) throw invalid(`${what}应大于 0`);
   return value;
 }
+
+/** An RGB colour, 0–255 each. */
+export type Rgb = readonly [number, number, number];
+
+/** Parses `#rrggbb`; `what` names the value in the error. */
+export function parseColor(value: unknown, what: string): Rgb {
+  if (typeof value !== 'string' || !/^#[0-9a-fA-F]{6}$/.test(value))
+    throw invalid(`${what}应为 #rrggbb 格式`);
+  return [1, 3, 5].map((i) => Number.parseInt(value.slice(i, i + 2), 16)) as unknown as Rgb;
+}
+
+export const DEFAULT_RECT_STROKE_MM = 0.25;
+
+/** How a rectangle is painted (see `OfdRectItem`); every renderer uses this one rule. */
+export function rectPaint(
+  item: Pick<OfdRectItem, 'stroke' | 'fill' | 'strokeMm'>,
+  where = '矩形',
+): { readonly stroke?: Rgb; readonly fill?: Rgb; readonly lineWidthMm: number } {
+  const fill = item.fill === undefined ? undefined : parseColor(item.fill, `${where}的填充颜色`);
+  const stroke =
+    item.stroke !== undefined
+      ? parseColor(item.stroke, `${where}的边框颜色`)
+      : fill === undefined
+        ? ([0, 0, 0] as const)
+        : undefined;
+  const lineWidthMm =
+    item.strokeMm === undefined ? DEFAULT_RECT_STROKE_MM : checkMm(item.strokeMm, `${where}的边框宽度`);
+  if (stroke !== undefined && lineWidthMm === 0) throw invalid(`${where}的边框宽度应大于 0`);
+  return { ...(stroke && { stroke }), ...(fill && { fill }), lineWidthMm };
+}
+
+const rgbValue = (c: Rgb) => c.join(' ');
 
 /** The file extension a reader expects for this font data. */
 function fontExtension(file: Uint8Array): string {
@@ -178,6 +249,7 @@ export function buildOfd(options: BuildOfdOptions): Map<string, Buffer> {
       if (fontId === undefined) throw invalid(`${where}使用的字体 ${fontName} 未嵌入`);
       const w =
         item.widthMm === undefined ? estimateWidth(item.text, size) : checkMm(item.widthMm, `${where}的宽度`);
+      const color = item.color === undefined ? undefined : parseColor(item.color, `${where}的颜色`);
       objects.push(
         el(
           'ofd:TextObject',
@@ -187,8 +259,31 @@ export function buildOfd(options: BuildOfdOptions): Map<string, Buffer> {
             Font: fontId,
             Size: mm(size),
           },
+          color === undefined ? '' : el('ofd:FillColor', { Value: rgbValue(color) }),
           // X/Y of TextCode are relative to the Boundary; Y is the baseline.
           el('ofd:TextCode', { X: '0', Y: mm(size * BASELINE) }, text(item.text)),
+        ),
+      );
+    } else if (item.kind === 'rect') {
+      const w = checkMm(item.widthMm, `${where}的宽度`, { positive: true });
+      const h = checkMm(item.heightMm, `${where}的高度`, { positive: true });
+      const paint = rectPaint(item, where);
+      // The Boundary takes in the outer half of the outline; the path is relative to it.
+      const half = paint.stroke === undefined ? 0 : paint.lineWidthMm / 2;
+      const [l, t, r, b] = [half, half, half + w, half + h].map(mm);
+      objects.push(
+        el(
+          'ofd:PathObject',
+          {
+            ID: id(),
+            Boundary: [x - half, y - half, w + 2 * half, h + 2 * half].map(mm).join(' '),
+            LineWidth: paint.stroke === undefined ? undefined : mm(paint.lineWidthMm),
+            Stroke: paint.stroke === undefined ? 'false' : 'true',
+            Fill: paint.fill === undefined ? 'false' : 'true',
+          },
+          paint.stroke === undefined ? '' : el('ofd:StrokeColor', { Value: rgbValue(paint.stroke) }),
+          paint.fill === undefined ? '' : el('ofd:FillColor', { Value: rgbValue(paint.fill) }),
+          el('ofd:AbbreviatedData', {}, `M ${l} ${t} L ${r} ${t} L ${r} ${b} L ${l} ${b} C`),
         ),
       );
     } else if (item.kind === 'image') {
@@ -206,6 +301,29 @@ export function buildOfd(options: BuildOfdOptions): Map<string, Buffer> {
     } else {
       throw invalid(`${where}的类型不正确`);
     }
+  }
+
+  const attachments: { id: number; name: string; format: string; creationDate?: Date; bytes: Buffer }[] = [];
+  for (const a of options.attachments ?? []) {
+    if (
+      typeof a.name !== 'string' ||
+      !/^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$/.test(a.name) ||
+      a.name === 'Attachments.xml'
+    ) {
+      throw invalid(`附件名称 ${String(a.name)} 不合法`);
+    }
+    if (attachments.some((other) => other.name === a.name)) throw invalid(`附件 ${a.name} 重复`);
+    if (!(a.file instanceof Uint8Array)) throw invalid(`附件 ${a.name} 缺少内容`);
+    if (a.creationDate !== undefined && Number.isNaN(a.creationDate.getTime())) {
+      throw invalid(`附件 ${a.name} 的创建时间不正确`);
+    }
+    attachments.push({
+      id: id(),
+      name: a.name,
+      format: a.format ?? (a.name.includes('.') ? a.name.slice(a.name.lastIndexOf('.') + 1) : ''),
+      ...(a.creationDate && { creationDate: a.creationDate }),
+      bytes: Buffer.from(a.file),
+    });
   }
 
   const ns = { 'xmlns:ofd': OFD_NS };
@@ -264,9 +382,38 @@ export function buildOfd(options: BuildOfdOptions): Map<string, Buffer> {
           imageFiles.length === 0 ? '' : el('ofd:DocumentRes', {}, 'DocumentRes.xml'),
         ),
         el('ofd:Pages', {}, el('ofd:Page', { ID: pageId, BaseLoc: 'Pages/Page_0/Content.xml' })),
+        attachments.length === 0 ? '' : el('ofd:Attachments', {}, ATTACHMENTS_XML.slice('Doc_0/'.length)),
       ),
     ),
   );
+
+  if (attachments.length > 0) {
+    files.set(
+      ATTACHMENTS_XML,
+      xmlFile(
+        el(
+          'ofd:Attachments',
+          ns,
+          ...attachments.map((a) =>
+            el(
+              'ofd:Attachment',
+              {
+                ID: a.id,
+                Name: a.name,
+                Format: a.format === '' ? undefined : a.format,
+                CreationDate: a.creationDate?.toISOString().replace(/\.\d{3}Z$/, 'Z'),
+                // Size is in KB (GB/T 33190).
+                Size: mm(a.bytes.length / 1024),
+                Visible: 'true',
+              },
+              el('ofd:FileLoc', {}, text(a.name)),
+            ),
+          ),
+        ),
+      ),
+    );
+    for (const a of attachments) files.set(`Doc_0/Attachs/${a.name}`, a.bytes);
+  }
 
   files.set(
     'Doc_0/PublicRes.xml',

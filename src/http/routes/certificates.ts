@@ -6,6 +6,7 @@ import {
   type ListCertificatesQuery,
   listCertificates,
 } from '../../services/certificates/query-certificates.ts';
+import { getCertificateDocument } from '../../services/documents/get-certificate-document.ts';
 import { problems } from '../problem.ts';
 import {
   CertificateDetail,
@@ -13,6 +14,7 @@ import {
   CertificateSummary,
   IdentifierParams,
 } from '../schemas/certificate.ts';
+import { DocumentBody, DocumentQuery, sendDocument } from '../schemas/document.ts';
 
 const security = [{ bearer: [] }];
 
@@ -111,6 +113,35 @@ const routes: FastifyPluginAsync = async (app) => {
     },
     async (request) =>
       getCertificateHistory(app.services.context(request), request.staff!, request.params.identifier),
+  );
+
+  app.get<{ Params: { identifier: string }; Querystring: { format?: 'ofd' | 'pdf' } }>(
+    '/:identifier/document',
+    {
+      preHandler: app.requireStaff('certificates.read'),
+      schema: {
+        tags: ['certificates'],
+        summary: '下载加盖电子印章的证照文档（OFD 或 PDF）',
+        description:
+          '首次请求时生成并保存，之后返回同一文件（ETag 为文件 SM3）。文档内附签名原文 certificate.json，可用 roadcert verify 离线核验。下载记入审计日志。',
+        security,
+        params: IdentifierParams,
+        querystring: DocumentQuery,
+        response: { 200: DocumentBody, ...problems(400, 401, 403, 404, 503) },
+      },
+    },
+    async (request, reply) =>
+      sendDocument(
+        request,
+        reply,
+        await getCertificateDocument(
+          app.services.context(request),
+          { keyring: app.services.keyring },
+          request.staff!,
+          request.params.identifier,
+          request.query.format ?? 'ofd',
+        ),
+      ),
   );
 };
 

@@ -3,6 +3,7 @@ import { Type } from 'typebox';
 import { activationStats } from '../../services/verification/activation-stats.ts';
 import { recordOutcome } from '../../services/verification/record-outcome.ts';
 import { getStatusList } from '../../services/verification/status-list.ts';
+import { uploadOfflineVerification } from '../../services/verification/upload-offline-verification.ts';
 import { verificationReasons, verifyCode } from '../../services/verification/verify-code.ts';
 import { problems } from '../problem.ts';
 
@@ -56,6 +57,38 @@ const OutcomeBody = Type.Object(
   },
   { additionalProperties: false },
 );
+const OfflineBody = Type.Object(
+  {
+    id: Type.String({ format: 'uuid', description: '页面离线查验时生成的编号；重复上传同一编号只记录一次' }),
+    code: Type.String({ minLength: 1, maxLength: 2048, description: '离线时扫描到的内容' }),
+    checkedAt: Type.String({ format: 'date-time', description: '离线查验的时间（7 天内）' }),
+    place: Type.Optional(Type.String({ minLength: 1, maxLength: 200, description: '查验地点' })),
+    outcome: Type.Optional(
+      Type.Object(
+        {
+          recognized: Type.Boolean(),
+          reason: Type.Optional(Type.String({ minLength: 1, maxLength: 500, description: '不认可的原因' })),
+        },
+        { additionalProperties: false },
+      ),
+    ),
+  },
+  { additionalProperties: false },
+);
+const OfflineResponse = Type.Intersect([
+  VerifyResponse,
+  Type.Object({
+    duplicate: Type.Boolean({ description: '该编号此前已上传，返回的是已记录的结果' }),
+    outcomeRecorded: Type.Boolean(),
+  }),
+]);
+type OfflineInput = {
+  id: string;
+  code: string;
+  checkedAt: string;
+  place?: string;
+  outcome?: { recognized: boolean; reason?: string };
+};
 const StatusListResponse = Type.Object({
   issuedAt: Type.String({ format: 'date-time' }),
   maxAgeSeconds: Type.Integer(),
@@ -87,6 +120,25 @@ const routes: FastifyPluginAsync = async (app) => {
     },
     async (request) =>
       verifyCode(app.services.context(request), app.services.keyring, request.staff!, request.body),
+  );
+
+  app.post<{ Body: OfflineInput }>(
+    '/verify/offline',
+    {
+      preHandler: app.requireStaff('certificates.verify'),
+      schema: {
+        tags: ['verification'],
+        summary: '上传离线查验：平台按查验时间重新核验并记录，可同时记录认可结果',
+        security,
+        body: OfflineBody,
+        response: { 200: OfflineResponse, ...problems(400, 401, 403, 409, 503) },
+      },
+    },
+    async (request) =>
+      uploadOfflineVerification(app.services.context(request), app.services.keyring, request.staff!, {
+        ...request.body,
+        checkedAt: new Date(request.body.checkedAt),
+      }),
   );
 
   app.post<{ Params: { id: string }; Body: { recognized: boolean; reason?: string } }>(

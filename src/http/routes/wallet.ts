@@ -1,6 +1,7 @@
 import type { FastifyPluginAsync, FastifyRequest } from 'fastify';
 import { Type } from 'typebox';
 import { AppError } from '../../errors.ts';
+import { getHolderCertificateDocument } from '../../services/documents/get-certificate-document.ts';
 import { createShowToken } from '../../services/verification/create-show-token.ts';
 import { getHolderCertificate } from '../../services/wallet/get-holder-certificate.ts';
 import { getHolderProfile } from '../../services/wallet/get-holder-profile.ts';
@@ -22,6 +23,7 @@ import {
   CertificateSummary,
   IdentifierParams,
 } from '../schemas/certificate.ts';
+import { DocumentBody, DocumentQuery, sendDocument } from '../schemas/document.ts';
 
 declare module '../plugins/services.ts' {
   interface AppDeps {
@@ -106,7 +108,7 @@ const security = [{ bearer: [] }];
 const BEARER = /^Bearer\s+([A-Za-z0-9_-]{20,200})$/;
 
 /** The holder's pre-handler: a wallet session, never a staff one (no cookie fallback, no permissions). */
-function requireHolder(app: Parameters<FastifyPluginAsync>[0]) {
+export function requireHolder(app: Parameters<FastifyPluginAsync>[0]) {
   return async (request: FastifyRequest) => {
     const header = request.headers.authorization;
     const m = header ? BEARER.exec(header.trim()) : null;
@@ -264,6 +266,33 @@ const routes: FastifyPluginAsync = async (app) => {
         app.services.keyring,
         request.holder!,
         request.params.identifier,
+      ),
+  );
+
+  app.get<{ Params: { identifier: string }; Querystring: { format?: 'ofd' | 'pdf' } }>(
+    '/certificates/:identifier/document',
+    {
+      preHandler: holderOnly,
+      schema: {
+        tags: ['wallet'],
+        summary: '下载本人电子证照的签章文档（OFD 或 PDF），记为一次“下载”使用',
+        security,
+        params: IdentifierParams,
+        querystring: DocumentQuery,
+        response: { 200: DocumentBody, ...problems(400, 401, 404, 503) },
+      },
+    },
+    async (request, reply) =>
+      sendDocument(
+        request,
+        reply,
+        await getHolderCertificateDocument(
+          app.services.context(request),
+          { keyring: app.services.keyring },
+          request.holder!,
+          request.params.identifier,
+          request.query.format ?? 'ofd',
+        ),
       ),
   );
 

@@ -48,6 +48,13 @@ export const auditActions = {
   'certificate.show': '持证主体生成亮证码',
   'certificate.verify': '执法人员查验电子证照（亮证码或证照二维码）',
   'verification.outcome': '执法人员记录亮证认可结果',
+  'document.verify': '核验上传的电子证照文档（OFD/PDF）',
+  'share.grant': '持证主体授权用证方读取电子证照',
+  'share.grant_withdraw': '持证主体撤回授权',
+  'share.code_create': '持证主体生成一次性用证码',
+  'share.duty_grant': '依职能授权用证方读取电子证照（载明法律依据）',
+  'share.duty_grant_withdraw': '撤回依职能授权',
+  'share.read': '用证方读取电子证照（成功或被拒绝）',
 } as const;
 
 export type AuditAction = keyof typeof auditActions;

@@ -15,17 +15,34 @@ export interface SignedRequest {
   timestamp: string | undefined;
   signature: string | undefined;
   rawBody: Buffer;
+  /**
+   * Method and path with query as received ("GET /api/v1/share/certificates/…"), for requests
+   * whose meaning is in the URL: signing it means a signature cannot be replayed against
+   * another certificate. Intake (POST, the body says everything) signs without it.
+   */
+  target?: string;
 }
 
-/** The string a client signs: the X-Timestamp header, a newline, the raw body bytes. */
-export function signingInput(timestamp: string, rawBody: Buffer): Buffer {
-  return Buffer.concat([Buffer.from(`${timestamp}\n`, 'utf8'), rawBody]);
+/**
+ * The string a client signs: the X-Timestamp header, a newline, then (when the request has a
+ * target) the method and path with query and a newline, then the raw body bytes.
+ */
+export function signingInput(timestamp: string, rawBody: Buffer, target?: string): Buffer {
+  const head = target === undefined ? `${timestamp}\n` : `${timestamp}\n${target}\n`;
+  return Buffer.concat([Buffer.from(head, 'utf8'), rawBody]);
 }
 
 /** For clients and tests: hex HMAC-SM3 with the secret. */
-export function signRequest(secret: string, timestamp: string, rawBody: Buffer | string): string {
+export function signRequest(
+  secret: string,
+  timestamp: string,
+  rawBody: Buffer | string,
+  target?: string,
+): string {
   return createHmac('sm3', secret)
-    .update(signingInput(timestamp, Buffer.isBuffer(rawBody) ? rawBody : Buffer.from(rawBody, 'utf8')))
+    .update(
+      signingInput(timestamp, Buffer.isBuffer(rawBody) ? rawBody : Buffer.from(rawBody, 'utf8'), target),
+    )
     .digest('hex');
 }
 
@@ -91,11 +108,15 @@ export async function authenticateClient(
   if (!/^[0-9a-fA-F]{64}$/.test(req.signature))
     return refuse('CLIENT_SIGNATURE_INVALID', 'X-Signature 应为 64 位十六进制 HMAC-SM3', client);
   const key = Buffer.from(ctx.vault.open('client.secret', client.secretHashEnc), 'hex');
-  const expected = createHmac('sm3', key).update(signingInput(req.timestamp, req.rawBody)).digest();
+  const expected = createHmac('sm3', key)
+    .update(signingInput(req.timestamp, req.rawBody, req.target))
+    .digest();
   if (!timingSafeEqual(expected, Buffer.from(req.signature, 'hex'))) {
     return refuse(
       'CLIENT_SIGNATURE_INVALID',
-      '请求签名校验失败：应为 HMAC-SM3(密钥, X-Timestamp + "\\n" + 原始请求体) 的十六进制',
+      req.target === undefined
+        ? '请求签名校验失败：应为 HMAC-SM3(密钥, X-Timestamp + "\\n" + 原始请求体) 的十六进制'
+        : '请求签名校验失败：应为 HMAC-SM3(密钥, X-Timestamp + "\\n" + 请求方法 + " " + 请求路径（含查询串） + "\\n" + 原始请求体) 的十六进制',
       client,
     );
   }

@@ -89,7 +89,7 @@ export async function encodeShowToken(
   const signedBytes = Buffer.concat([
     head,
     nonce,
-    sealFingerprint(input.sealCertificate),
+    sealFingerprintOf(input.sealCertificate),
     Buffer.from([Number(input.statusCode)]),
     field(input.identifier),
     version,
@@ -237,16 +237,39 @@ function findSeal(
   fingerprintHex: string,
 ): { keyId: string; certificate: ParsedCertificate } | undefined {
   for (const { keyId, pem } of sealCertificates) {
-    let certificate: ParsedCertificate;
-    try {
-      certificate = parseCertificate(pem);
-    } catch {
-      continue;
-    }
-    if (certificate.isCA) continue;
-    if (sealFingerprint(certificate).toString('hex') === fingerprintHex) return { keyId, certificate };
+    const seal = parsedSeal(pem);
+    if (!seal || seal.certificate.isCA) continue;
+    if (seal.fingerprint === fingerprintHex) return { keyId, certificate: seal.certificate };
   }
   return undefined;
+}
+
+/**
+ * Seal certificates parsed once per PEM: the trust list is a handful of certificates, while every
+ * token made or checked needs one (parsing X.509 was most of a verification's CPU). Null marks a
+ * PEM that does not parse.
+ */
+const sealCache = new Map<string, { certificate: ParsedCertificate; fingerprint: string } | null>();
+
+function parsedSeal(pem: string): { certificate: ParsedCertificate; fingerprint: string } | null {
+  let seal = sealCache.get(pem);
+  if (seal === undefined) {
+    try {
+      const certificate = parseCertificate(pem);
+      seal = { certificate, fingerprint: sealFingerprint(certificate).toString('hex') };
+    } catch {
+      seal = null;
+    }
+    if (sealCache.size >= 64) sealCache.clear();
+    sealCache.set(pem, seal);
+  }
+  return seal;
+}
+
+function sealFingerprintOf(pem: string): Buffer {
+  const seal = parsedSeal(pem);
+  // An unparsable seal certificate fails here with the parser's own message.
+  return seal ? Buffer.from(seal.fingerprint, 'hex') : sealFingerprint(pem);
 }
 
 function malformed(): { ok: false; reason: 'MALFORMED'; message: string } {

@@ -86,11 +86,14 @@ export async function verifyCode(
   keyring: Keyring,
   actor: Actor,
   input: { code: string; place?: string | undefined },
+  offline?: { id: string; checkedAt: Date },
 ): Promise<VerificationResult> {
   requirePermission(actor, 'certificates.verify');
-  const now = ctx.clock.now();
+  // A check made offline is judged as of when the officer made it (token expiry included).
+  const recordedAt = ctx.clock.now();
+  const now = offline?.checkedAt ?? recordedAt;
   const check = await checkCode(ctx, keyring, input.code.trim(), now);
-  const id = randomUUID();
+  const id = offline?.id ?? randomUUID();
   const officerId = actor.type === 'staff' ? actor.id : null;
   if (!officerId) throw new Error('verifyCode: only staff verify');
 
@@ -128,6 +131,7 @@ export async function verifyCode(
         kindCode: check.row.kindCode,
         event: 'verify',
         at: now,
+        refId: id,
       });
     }
     await appendAudit(
@@ -139,9 +143,14 @@ export async function verifyCode(
         targetType: check.row ? 'certificate' : 'verification',
         targetId: check.row?.identifier ?? id,
         outcome: reason === null ? 'success' : 'failure',
-        details: { verificationId: id, codeType: check.codeType, reason },
+        details: {
+          verificationId: id,
+          codeType: check.codeType,
+          reason,
+          ...(offline ? { offline: true } : {}),
+        },
       },
-      { at: now, requestId: ctx.requestId },
+      { at: recordedAt, requestId: ctx.requestId },
     );
     return { reason, shown };
   });

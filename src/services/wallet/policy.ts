@@ -89,7 +89,7 @@ export async function recordHolderRead(
   ctx: ServiceContext,
   holderId: string,
   target:
-    | { what: 'profile' | 'inbox' | 'certificates'; count?: number }
+    | { what: 'profile' | 'inbox' | 'certificates' | 'grants' | 'usage'; count?: number }
     | { certificate: string; regionCode: string },
 ): Promise<void> {
   const entry: AuditEntry =

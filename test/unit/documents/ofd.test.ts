@@ -16,7 +16,7 @@ import {
 import { packOfd, unpackOfd } from '../../../src/documents/ofd/package.ts';
 import { signOfd } from '../../../src/documents/ofd/sign-ofd.ts';
 import { verifyOfd } from '../../../src/documents/ofd/verify-ofd.ts';
-import { type BuildOfdOptions, buildOfd } from '../../../src/documents/ofd/write-ofd.ts';
+import { type BuildOfdOptions, buildOfd, mm } from '../../../src/documents/ofd/write-ofd.ts';
 import { OFD_NS, ofdChild, ofdChildren, parseXml, type XmlElement } from '../../../src/documents/ofd/xml.ts';
 import { resolveSealFontFile, sealPng } from '../../../src/documents/seal/seal-image.ts';
 import { createSeal, parseSesSignature } from '../../../src/documents/seal/ses.ts';
@@ -223,6 +223,154 @@ describe('OFD package: build, seal, verify', () => {
       // SM2 signatures are randomised (fresh k), so SignedValue.dat alone may differ.
       if (path !== `${SIG_DIR}/SignedValue.dat`) assert.ok(Buffer.from(bytes).equals(again.get(path)!), path);
     }
+  });
+
+  test('coloured text, rectangles and attachments are written as GB/T 33190 objects and sealed', async () => {
+    const json = Buffer.from('{"certificateNumber":"辽交运从字210102199001011234"}', 'utf8');
+    const extended: BuildOfdOptions = {
+      ...input,
+      page: {
+        ...input.page,
+        items: [
+          ...input.page.items,
+          { kind: 'text', text: '红字', xMm: 10, yMm: 10, sizeMm: 4, color: '#C81E1e' },
+          { kind: 'rect', xMm: 20, yMm: 30, widthMm: 40, heightMm: 50 },
+          { kind: 'rect', xMm: 0, yMm: 0, widthMm: 10, heightMm: 5, fill: '#00ff80' },
+          {
+            kind: 'rect',
+            xMm: 5,
+            yMm: 6,
+            widthMm: 7,
+            heightMm: 8,
+            strokeMm: 1,
+            stroke: '#0000ff',
+            fill: '#ffffff',
+          },
+        ],
+      },
+      attachments: [{ name: 'certificate.json', file: json, creationDate: d('2025-06-01T08:00:00.123Z') }],
+    };
+    const files = buildOfd(extended);
+    assert.ok(packOfd(files).equals(packOfd(buildOfd(structuredClone(extended)))), 'deterministic');
+    const layer = ofdChild(
+      ofdChild(parseXml(files.get('Doc_0/Pages/Page_0/Content.xml')!), 'Content')!,
+      'Layer',
+    )!;
+    const [red, frame, bar, both] = layer.children.slice(4);
+    assert.deepEqual(
+      red!.children.map((c) => [c.local, c.attributes.get('Value')]),
+      [
+        ['FillColor', '200 30 30'],
+        ['TextCode', undefined],
+      ],
+    );
+    // Uncoloured text carries no colour element (black by default).
+    assert.equal(ofdChild(layer.children[0]!, 'FillColor'), undefined);
+    const attrs = (e: XmlElement | undefined) => Object.fromEntries(e!.attributes);
+    const { ID: _frameId, ...frameAttrs } = attrs(frame);
+    assert.deepEqual(frameAttrs, {
+      Boundary: '19.875 29.875 40.25 50.25',
+      LineWidth: '0.25',
+      Stroke: 'true',
+      Fill: 'false',
+    });
+    assert.equal(ofdChild(frame!, 'StrokeColor')!.attributes.get('Value'), '0 0 0');
+    assert.equal(ofdChild(frame!, 'FillColor'), undefined);
+    assert.equal(
+      ofdChild(frame!, 'AbbreviatedData')!.text,
+      'M 0.125 0.125 L 40.125 0.125 L 40.125 50.125 L 0.125 50.125 C',
+    );
+    assert.equal(bar!.local, 'PathObject');
+    assert.deepEqual(
+      [bar!.attributes.get('Boundary'), bar!.attributes.get('Stroke'), bar!.attributes.get('Fill')],
+      ['0 0 10 5', 'false', 'true'],
+    );
+    assert.equal(bar!.attributes.get('LineWidth'), undefined);
+    assert.deepEqual(
+      bar!.children.map((c) => [c.local, c.attributes.get('Value') ?? c.text]),
+      [
+        ['FillColor', '0 255 128'],
+        ['AbbreviatedData', 'M 0 0 L 10 0 L 10 5 L 0 5 C'],
+      ],
+    );
+    assert.deepEqual(
+      both!.children.map((c) => [c.local, c.attributes.get('Value') ?? c.text]),
+      [
+        ['StrokeColor', '0 0 255'],
+        ['FillColor', '255 255 255'],
+        ['AbbreviatedData', 'M 0.5 0.5 L 7.5 0.5 L 7.5 8.5 L 0.5 8.5 C'],
+      ],
+    );
+    assert.equal(both!.attributes.get('Boundary'), '4.5 5.5 8 9');
+
+    const doc = parseXml(files.get('Doc_0/Document.xml')!);
+    assert.deepEqual(
+      doc.children.map((c) => c.local),
+      ['CommonData', 'Pages', 'Attachments'],
+    );
+    assert.equal(ofdChild(doc, 'Attachments')!.text, 'Attachs/Attachments.xml');
+    const list = parseXml(files.get('Doc_0/Attachs/Attachments.xml')!);
+    assert.equal(list.name, 'ofd:Attachments');
+    const att = ofdChild(list, 'Attachment')!;
+    const { ID: attId, ...attAttrs } = attrs(att);
+    assert.deepEqual(attAttrs, {
+      Name: 'certificate.json',
+      Format: 'json',
+      CreationDate: '2025-06-01T08:00:00Z',
+      Size: mm(json.length / 1024),
+      Visible: 'true',
+    });
+    assert.equal(ofdChild(att, 'FileLoc')!.text, 'certificate.json');
+    assert.ok(files.get('Doc_0/Attachs/certificate.json')!.equals(json));
+    const ids: number[] = [];
+    const walk = (e: XmlElement) => {
+      if (e.attributes.has('ID')) ids.push(Number(e.attributes.get('ID')));
+      e.children.forEach(walk);
+    };
+    for (const p of files.keys()) if (p.endsWith('.xml')) walk(parseXml(files.get(p)!));
+    assert.equal(new Set(ids).size, ids.length, 'IDs are unique');
+    assert.equal(ofdChild(ofdChild(doc, 'CommonData')!, 'MaxUnitID')!.text, String(Math.max(...ids)));
+    assert.equal(Number(attId), Math.max(...ids));
+
+    // The attachment is covered by the seal like every other file.
+    const sealed = await sign(files);
+    assert.deepEqual(verify(sealed).failures, []);
+    const changed = unpackOfd(sealed);
+    changed.set('Doc_0/Attachs/certificate.json', Buffer.from('{}'));
+    const verdict = verify(packOfd(changed));
+    assert.equal(verdict.ok, false);
+    assert.ok(verdict.failures.some((f) => f.path === 'Doc_0/Attachs/certificate.json'));
+
+    const withItem = (item: unknown) =>
+      buildOfd({
+        ...input,
+        page: { ...input.page, items: [item as BuildOfdOptions['page']['items'][number]] },
+      });
+    assert.throws(
+      () => withItem({ kind: 'text', text: 'x', xMm: 0, yMm: 0, sizeMm: 3, color: 'red' }),
+      /#rrggbb/,
+    );
+    assert.throws(
+      () => withItem({ kind: 'rect', xMm: 0, yMm: 0, widthMm: 1, heightMm: 1, fill: '#12345' }),
+      /填充颜色/,
+    );
+    assert.throws(() => withItem({ kind: 'rect', xMm: 0, yMm: 0, widthMm: 0, heightMm: 1 }), /宽度/);
+    assert.throws(
+      () => withItem({ kind: 'rect', xMm: 0, yMm: 0, widthMm: 1, heightMm: 1, strokeMm: 0 }),
+      /边框宽度/,
+    );
+    assert.throws(() => buildOfd({ ...input, attachments: [{ name: '../x.json', file: json }] }), /附件名称/);
+    assert.throws(
+      () =>
+        buildOfd({
+          ...input,
+          attachments: [
+            { name: 'a.json', file: json },
+            { name: 'a.json', file: json },
+          ],
+        }),
+      /重复/,
+    );
   });
 
   test('a sealed package verifies and reports the signer and custom data', () => {
