@@ -1,10 +1,13 @@
 /**
  * Bulk issuance through the intake service into PostgreSQL (issue #3): N valid records of mixed
- * kinds (default 100,000; BENCH_ISSUANCE_N to change), each its own transaction with validation,
- * SM2 sealing on libuv's thread pool, audit chain, outbox. Ceiling: the same run's
- * `openssl speed sm2` sign rate × available cores. Prints records/s, the ratio and peak RSS.
+ * kinds (default 100,000; BENCH_ISSUANCE_N to change) in batches of 1,000 through the bulk path
+ * (validation, SM2 seals on the native thread pool, audit chain, outbox), BENCH_ISSUANCE_BATCHES_IN_FLIGHT
+ * batches at once (default 2). Ceiling: the same run's `openssl speed sm2` sign rate × available
+ * cores. Prints records/s, the ratio, peak RSS and the CPU time per record of the Node main
+ * thread, the other Node threads and this database's PostgreSQL backends.
  */
 import { randomBytes } from 'node:crypto';
+import { readdirSync, readFileSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import pg from 'pg';
@@ -22,11 +25,37 @@ import { migrate, openStore } from '../src/store/db.ts';
 import { opensslSpeed } from './sm2.ts';
 
 const ADMIN_URL = process.env.ROADCERT_TEST_PG_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
+const TICKS_PER_SECOND = 100; // USER_HZ on Linux
+
+/** CPU seconds (user + system) a process or thread has used, from /proc; 0 when unreadable. */
+function cpuSeconds(statPath: string): number {
+  try {
+    // The command name may hold spaces; the fields after it are fixed (utime 14, stime 15).
+    const stat = readFileSync(statPath, 'utf8');
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return (Number(fields[11]) + Number(fields[12])) / TICKS_PER_SECOND;
+  } catch {
+    return 0;
+  }
+}
+
+/** This process's CPU split: the main (event loop) thread and all other threads (libuv pool, GC). */
+function nodeCpu(): { main: number; other: number } {
+  let main = 0;
+  let other = 0;
+  for (const tid of readdirSync('/proc/self/task')) {
+    const s = cpuSeconds(`/proc/self/task/${tid}/stat`);
+    if (Number(tid) === process.pid) main += s;
+    else other += s;
+  }
+  return { main, other };
+}
 
 export async function run(): Promise<Record<string, number>> {
   const n = Number(process.env.BENCH_ISSUANCE_N ?? 100_000);
   const batch = 1000;
   const concurrency = Number(process.env.BENCH_ISSUANCE_CONCURRENCY ?? 16);
+  const batchesInFlight = Math.max(1, Number(process.env.BENCH_ISSUANCE_BATCHES_IN_FLIGHT ?? 2));
   const cores = availableParallelism();
 
   const speed = opensslSpeed();
@@ -61,8 +90,29 @@ export async function run(): Promise<Record<string, number>> {
     const sampler = setInterval(() => {
       peakRss = Math.max(peakRss, process.memoryUsage().rss);
     }, 200);
+    // PostgreSQL's share: the CPU of this database's backends (same machine), sampled while they
+    // live (an idle pooled connection may close before the end).
+    const backendCpu = new Map<number, number>();
+    const sampleBackends = async () => {
+      const res = await admin.query<{ pid: number }>('select pid from pg_stat_activity where datname = $1', [
+        name,
+      ]);
+      for (const { pid } of res.rows) {
+        const s = cpuSeconds(`/proc/${pid}/stat`);
+        if (s > 0 || !backendCpu.has(pid)) backendCpu.set(pid, s);
+      }
+    };
+    await sampleBackends();
+    const backendsAtStart = [...backendCpu.values()].reduce((a, b) => a + b, 0);
+    const backendSampler = setInterval(() => void sampleBackends().catch(() => {}), 1000);
+    const cpuAtStart = nodeCpu();
     const start = performance.now();
     let issued = 0;
+    let submitted = 0;
+    // Batches overlap (as pushes from several source systems, or a file read ahead, would): while
+    // one batch's last chunk commits, the next one's first chunk is already signing.
+    const inFlight = new Set<Promise<void>>();
+    const all: Promise<void>[] = [];
     for (let offset = 0; offset < n; offset += batch) {
       // Records are built per batch, as they would arrive over HTTP, not all held at once.
       const records = Array.from({ length: Math.min(batch, n - offset) }, (_, j) => {
@@ -78,15 +128,30 @@ export async function run(): Promise<Record<string, number>> {
           event: 'issue',
         };
       });
-      const results = await submitRecords(intake, source, records, { concurrency, bulk: true });
-      issued += results.filter((r) => r.status === 'issued').length;
-      if ((offset / batch) % 10 === 9) {
-        const s = (performance.now() - start) / 1000;
-        process.stderr.write(`  ${offset + batch} records, ${(issued / s).toFixed(0)}/s\n`);
-      }
+      const pending = submitRecords(intake, source, records, { concurrency, bulk: true }).then((results) => {
+        issued += results.filter((r) => r.status === 'issued').length;
+        submitted += records.length;
+        if ((submitted / batch) % 10 === 0) {
+          const s = (performance.now() - start) / 1000;
+          process.stderr.write(`  ${submitted} records, ${(issued / s).toFixed(0)}/s\n`);
+        }
+      });
+      all.push(pending);
+      inFlight.add(pending);
+      // Settled either way, it leaves the window; a failure surfaces from Promise.all below.
+      const leave = () => inFlight.delete(pending);
+      pending.then(leave, leave);
+      if (inFlight.size >= batchesInFlight) await Promise.race(inFlight);
     }
+    await Promise.all(all);
     const seconds = (performance.now() - start) / 1000;
     clearInterval(sampler);
+    clearInterval(backendSampler);
+    await sampleBackends();
+    const cpuAtEnd = nodeCpu();
+    const pgCpu = [...backendCpu.values()].reduce((a, b) => a + b, 0) - backendsAtStart;
+    // CPU milliseconds per record: comparable across runs on a busy machine, unlike wall time.
+    const perRecord = (cpu: number) => Number(((cpu * 1000) / n).toFixed(3));
     if (issued !== n) throw new Error(`only ${issued} of ${n} records were issued`);
     const rate = issued / seconds;
     const result = {
@@ -98,15 +163,22 @@ export async function run(): Promise<Record<string, number>> {
       ceiling: Math.round(ceiling),
       ratio: Number((rate / ceiling).toFixed(3)),
       peakRssMb: Math.round(peakRss / 1024 / 1024),
+      cpuMsPerRecordMain: perRecord(cpuAtEnd.main - cpuAtStart.main),
+      cpuMsPerRecordThreads: perRecord(cpuAtEnd.other - cpuAtStart.other),
+      cpuMsPerRecordPostgres: perRecord(pgCpu),
     };
     console.log(
-      `bulk issuance into PostgreSQL: ${n} records of ${KINDS.length} kinds, batches of ${batch}, concurrency ${concurrency}`,
+      `bulk issuance into PostgreSQL: ${n} records of ${KINDS.length} kinds, batches of ${batch} (${batchesInFlight} in flight), concurrency ${concurrency}`,
     );
     console.log(`  ${result.recordsPerSecond} records/s in ${result.seconds} s`);
     console.log(
       `  ceiling = openssl sign ${result.opensslSignPerSecond}/s × ${cores} cores = ${result.ceiling}/s`,
     );
     console.log(`  ratio ${result.ratio} (target ≥ 0.6)   peak RSS ${result.peakRssMb} MB (target < 500)`);
+    console.log(
+      `  CPU ms per record: node main thread ${result.cpuMsPerRecordMain}, other node threads (signing, GC) ` +
+        `${result.cpuMsPerRecordThreads}, PostgreSQL backends ${result.cpuMsPerRecordPostgres}`,
+    );
     return result;
   } finally {
     await store.close();

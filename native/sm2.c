@@ -601,6 +601,148 @@ static napi_value js_verify_async(napi_env env, napi_callback_info info) {
   return start_job(env, h, data, len, sig, siglen, 1);
 }
 
+/* ---------------------------------------------------------------- batch signing */
+
+/*
+ * signManyAsync(handle, messages: Uint8Array[]) -> Promise<Buffer[]>: one pool job signs every
+ * message in turn. Bulk issuance signs thousands of messages; one job per message cost the event
+ * loop a promise, an async work item and a buffer each. The messages are copied into one block
+ * (offsets beside it) before the job starts, as for signAsync.
+ */
+typedef struct {
+  napi_async_work work;
+  napi_deferred deferred;
+  EVP_PKEY *pkey;
+  size_t count;
+  unsigned char *data;    /* all messages, back to back */
+  size_t *offsets;        /* count + 1 entries: message i is data[offsets[i] .. offsets[i+1]) */
+  unsigned char *sigs;    /* count * SM2_SIG_MAX */
+  size_t *sig_lens;       /* count */
+  int ok;
+  char err[ERR_BUF_LEN];
+} sm2_batch_job;
+
+static void batch_free(napi_env env, sm2_batch_job *job) {
+  if (job->work != NULL) napi_delete_async_work(env, job->work);
+  EVP_PKEY_free(job->pkey);
+  free(job->data);
+  free(job->offsets);
+  free(job->sigs);
+  free(job->sig_lens);
+  free(job);
+}
+
+static void batch_execute(napi_env env, void *arg) {
+  (void)env; /* pool thread: no JS */
+  sm2_batch_job *job = (sm2_batch_job *)arg;
+  job->ok = 1;
+  for (size_t i = 0; i < job->count; i++) {
+    if (!sm2_sign_core(job->pkey, job->data + job->offsets[i], job->offsets[i + 1] - job->offsets[i],
+                       job->sigs + i * SM2_SIG_MAX, &job->sig_lens[i], job->err, sizeof job->err)) {
+      job->ok = 0; /* the whole batch fails: a caller never gets a partial set of signatures */
+      return;
+    }
+  }
+}
+
+static void batch_complete(napi_env env, napi_status status, void *arg) {
+  sm2_batch_job *job = (sm2_batch_job *)arg;
+  napi_value array, buf;
+  if (status != napi_ok) {
+    reject_with(env, job->deferred, "ERR_SM2_CANCELLED", "SM2 async work was cancelled");
+  } else if (!job->ok) {
+    reject_with(env, job->deferred, "ERR_SM2_OPENSSL", job->err);
+  } else if (napi_create_array_with_length(env, job->count, &array) != napi_ok) {
+    reject_with(env, job->deferred, "ERR_SM2_NAPI", "napi_create_array_with_length failed");
+  } else {
+    int built = 1;
+    for (size_t i = 0; i < job->count && built; i++) {
+      built = napi_create_buffer_copy(env, job->sig_lens[i], job->sigs + i * SM2_SIG_MAX, NULL, &buf) == napi_ok &&
+              napi_set_element(env, array, (uint32_t)i, buf) == napi_ok;
+    }
+    if (built) napi_resolve_deferred(env, job->deferred, array);
+    else reject_with(env, job->deferred, "ERR_SM2_NAPI", "could not build the signature array");
+  }
+  batch_free(env, job);
+}
+
+static napi_value js_sign_many_async(napi_env env, napi_callback_info info) {
+  size_t argc = 2;
+  napi_value argv[2];
+  bool is_array = false;
+  uint32_t count = 0;
+  NAPI_CALL(env, napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
+  key_handle *h = argc >= 1 ? get_key(env, argv[0], 1) : NULL;
+  if (h == NULL) return throw_arg(env, "first argument must be an SM2 private key handle");
+  if (argc < 2 || napi_is_array(env, argv[1], &is_array) != napi_ok || !is_array)
+    return throw_arg(env, "messages must be an array of Uint8Arrays");
+  NAPI_CALL(env, napi_get_array_length(env, argv[1], &count));
+
+  sm2_batch_job *job = (sm2_batch_job *)calloc(1, sizeof *job);
+  if (job == NULL) {
+    napi_throw_error(env, "ERR_SM2_OOM", "out of memory");
+    return NULL;
+  }
+  job->count = count;
+  job->offsets = (size_t *)malloc((count + 1) * sizeof *job->offsets);
+  job->sig_lens = (size_t *)calloc(count > 0 ? count : 1, sizeof *job->sig_lens);
+  job->sigs = (unsigned char *)malloc((count > 0 ? count : 1) * (size_t)SM2_SIG_MAX);
+  if (job->offsets == NULL || job->sig_lens == NULL || job->sigs == NULL) {
+    batch_free(env, job);
+    napi_throw_error(env, "ERR_SM2_OOM", "out of memory");
+    return NULL;
+  }
+  /* First pass: lengths (and types); second pass: copy. */
+  size_t total = 0;
+  for (uint32_t i = 0; i < count; i++) {
+    napi_value item;
+    const unsigned char *data;
+    size_t len;
+    if (napi_get_element(env, argv[1], i, &item) != napi_ok || !get_bytes(env, item, &data, &len)) {
+      batch_free(env, job);
+      return throw_arg(env, "messages must be an array of Uint8Arrays");
+    }
+    job->offsets[i] = total;
+    total += len;
+  }
+  job->offsets[count] = total;
+  job->data = (unsigned char *)malloc(total > 0 ? total : 1);
+  if (job->data == NULL) {
+    batch_free(env, job);
+    napi_throw_error(env, "ERR_SM2_OOM", "out of memory");
+    return NULL;
+  }
+  for (uint32_t i = 0; i < count; i++) {
+    napi_value item;
+    const unsigned char *data;
+    size_t len;
+    /* The array cannot change in between: no JS runs during this call. */
+    if (napi_get_element(env, argv[1], i, &item) != napi_ok || !get_bytes(env, item, &data, &len) ||
+        len != job->offsets[i + 1] - job->offsets[i]) {
+      batch_free(env, job);
+      return throw_arg(env, "messages must be an array of Uint8Arrays");
+    }
+    if (len > 0) memcpy(job->data + job->offsets[i], data, len);
+  }
+  if (EVP_PKEY_up_ref(h->pkey) != 1) {
+    batch_free(env, job);
+    return throw_ossl(env, "EVP_PKEY_up_ref");
+  }
+  job->pkey = h->pkey;
+
+  napi_value promise, name;
+  if (napi_create_promise(env, &job->deferred, &promise) != napi_ok ||
+      napi_create_string_utf8(env, "roadcert:sm2SignMany", NAPI_AUTO_LENGTH, &name) != napi_ok ||
+      napi_create_async_work(env, NULL, name, batch_execute, batch_complete, job, &job->work) != napi_ok ||
+      napi_queue_async_work(env, job->work) != napi_ok) {
+    if (job->deferred != NULL) reject_with(env, job->deferred, "ERR_SM2_NAPI", "could not queue async work");
+    batch_free(env, job);
+    napi_throw_error(env, "ERR_SM2_NAPI", "could not queue SM2 async work");
+    return NULL;
+  }
+  return promise;
+}
+
 /* ---------------------------------------------------------------- module */
 
 NAPI_MODULE_INIT() {
@@ -612,6 +754,7 @@ NAPI_MODULE_INIT() {
       {"verify", NULL, js_verify, NULL, NULL, NULL, napi_enumerable, NULL},
       {"signAsync", NULL, js_sign_async, NULL, NULL, NULL, napi_enumerable, NULL},
       {"verifyAsync", NULL, js_verify_async, NULL, NULL, NULL, napi_enumerable, NULL},
+      {"signManyAsync", NULL, js_sign_many_async, NULL, NULL, NULL, napi_enumerable, NULL},
   };
   if (napi_define_properties(env, exports, sizeof props / sizeof props[0], props) != napi_ok) return NULL;
   return exports;

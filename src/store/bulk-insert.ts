@@ -1,31 +1,135 @@
 import { type SQL, sql } from 'drizzle-orm';
+import pg from 'pg';
 import type { Db } from './db.ts';
 
 export type ColumnType = 'text' | 'integer' | 'bigint' | 'timestamptz' | 'jsonb' | 'uuid';
 
 /**
- * Multi-row INSERT for bulk paths: the rows travel as one JSON parameter and are unpacked by
- * `jsonb_to_recordset`, so building the statement costs one JSON.stringify however many rows
- * there are (the query builder's per-value work dominated bulk issuance). Column names and types
- * come from code, never from input. `tail` may add ON CONFLICT / RETURNING.
+ * Multi-row INSERT for bulk paths. Column names and types come from code, never from input.
+ * `tail` may add ON CONFLICT / RETURNING.
+ *
+ * Inside a PostgreSQL transaction, rows without a `tail` go by `COPY … FROM STDIN` (text format):
+ * the server then only splits lines, where an INSERT from a JSON parameter had to parse the JSON
+ * into jsonb and pick every field back out of it (a quarter of the server's time in bulk issuance).
+ * COPY fires the same triggers and checks the same constraints as INSERT. Elsewhere (PGlite, a
+ * `tail`, or a pool instead of a transaction) the rows travel as one JSON parameter unpacked by
+ * `jsonb_to_recordset`, which still costs one JSON.stringify however many rows there are.
  */
 export async function insertRows<R = Record<string, unknown>>(
   tx: Db,
   table: string,
   columns: Record<string, ColumnType>,
   rows: readonly Record<string, unknown>[],
-  tail: SQL = sql``,
+  tail?: SQL,
 ): Promise<R[]> {
   if (rows.length === 0) return [];
   const names = Object.keys(columns);
   for (const n of [table, ...names])
     if (!/^[a-z_][a-z0-9_]*$/.test(n)) throw new Error(`bad identifier ${n}`);
+  if (tail === undefined) {
+    const client = transactionClient(tx);
+    if (client) {
+      await copyIn(client, `copy ${table} (${names.join(', ')}) from stdin`, copyText(names, columns, rows));
+      return [];
+    }
+  }
   const list = sql.raw(names.join(', '));
   const typed = sql.raw(names.map((n) => `${n} ${columns[n]}`).join(', '));
   // Dates serialize as ISO 8601 through Date#toJSON, which timestamptz reads.
   const json = JSON.stringify(rows);
   const res = (await tx.execute(
-    sql`insert into ${sql.raw(table)} (${list}) select ${list} from jsonb_to_recordset(${json}::jsonb) as x(${typed}) ${tail}`,
+    sql`insert into ${sql.raw(table)} (${list}) select ${list} from jsonb_to_recordset(${json}::jsonb) as x(${typed}) ${tail ?? sql``}`,
   )) as unknown as { rows: R[] };
   return res.rows;
+}
+
+/**
+ * The node-postgres connection a Drizzle transaction runs on, or null (PGlite, or a pool, where
+ * a COPY could land on another connection than the transaction's).
+ */
+function transactionClient(tx: Db): pg.Client | null {
+  const client = (tx as unknown as { session?: { client?: unknown } }).session?.client;
+  return client instanceof pg.Client ? client : null;
+}
+
+const NEEDS_ESCAPE = /[\\\n\r\t]/;
+const ESCAPES = /[\\\n\r\t]/g;
+const ESCAPED: Record<string, string> = { '\\': '\\\\', '\n': '\\n', '\r': '\\r', '\t': '\\t' };
+
+/** One field in COPY text format: `\N` for null, backslash escapes for the four special characters. */
+function copyField(value: unknown, type: ColumnType): string {
+  if (value === null || value === undefined) return '\\N';
+  let text: string;
+  if (value instanceof Date) text = value.toISOString();
+  else if (type === 'jsonb') text = JSON.stringify(value);
+  else if (typeof value === 'string') text = value;
+  else if (typeof value === 'number' || typeof value === 'bigint') text = String(value);
+  else throw new Error(`bulk insert: a ${typeof value} cannot go into a ${type} column`);
+  return NEEDS_ESCAPE.test(text) ? text.replace(ESCAPES, (c) => ESCAPED[c]!) : text;
+}
+
+/** Rows as COPY text: tab-separated fields, one line per row, in the order of `names`. */
+export function copyText(
+  names: readonly string[],
+  columns: Record<string, ColumnType>,
+  rows: readonly Record<string, unknown>[],
+): Buffer {
+  const types = names.map((n) => columns[n]!);
+  const lines: string[] = new Array(rows.length);
+  for (let i = 0; i < rows.length; i++) {
+    const row = rows[i]!;
+    let line = copyField(row[names[0]!], types[0]!);
+    for (let c = 1; c < names.length; c++) line += `\t${copyField(row[names[c]!], types[c]!)}`;
+    lines[i] = line;
+  }
+  lines.push('');
+  return Buffer.from(lines.join('\n'), 'utf8');
+}
+
+/** The part of node-postgres' connection a COPY FROM STDIN needs. */
+interface CopyConnection {
+  query(text: string): void;
+  sendCopyFromChunk(chunk: Buffer): void;
+  endCopyFrom(): void;
+  sendCopyFail(message: string): void;
+}
+
+/**
+ * `COPY … FROM STDIN` as a node-postgres submittable: the statement goes out, the server answers
+ * CopyInResponse, the data follows in one CopyData message and CopyDone; ReadyForQuery (or an
+ * error, after which node-postgres drops the query) settles it.
+ */
+function copyIn(client: pg.Client, text: string, data: Buffer): Promise<void> {
+  return new Promise((resolve, reject) => {
+    let settled = false;
+    const settle = (err: Error | null) => {
+      if (settled) return;
+      settled = true;
+      if (err) reject(err);
+      else resolve();
+    };
+    const submittable = {
+      callback: settle,
+      submit(connection: CopyConnection) {
+        connection.query(text);
+      },
+      handleCopyInResponse(connection: CopyConnection) {
+        connection.sendCopyFromChunk(data);
+        connection.endCopyFrom();
+      },
+      handleCopyData() {},
+      handleRowDescription() {},
+      handleDataRow() {},
+      handleCommandComplete() {},
+      handleEmptyQuery() {},
+      handlePortalSuspended() {},
+      handleError(err: Error) {
+        settle(err);
+      },
+      handleReadyForQuery() {
+        settle(null);
+      },
+    };
+    client.query(submittable as unknown as pg.Submittable);
+  });
 }

@@ -6,7 +6,7 @@ import { insertRows } from '../../store/bulk-insert.ts';
 import { type AuditEntry, appendAuditMany } from '../audit/append-audit.ts';
 import { lockCatalogVersion } from '../catalog/catalog-versions.ts';
 import { holderIndex } from '../holders/upsert-holder.ts';
-import { buildAssertion, sealAssertion } from '../issuance/seal-certificate.ts';
+import { buildAssertion, sealAssertions } from '../issuance/seal-certificate.ts';
 import { deliveryTitle } from './process-record.ts';
 import type { IntakeContext, IntakeEnvelope, IntakeResult, IntakeSource } from './types.ts';
 
@@ -38,6 +38,11 @@ export async function issueChunk(
   let sealed = false;
   try {
     const results = await ctx.db.transaction(async (tx) => {
+      // Every read of this transaction is a lookup by key. In a database filled by a bulk load
+      // the tables have no statistics yet, so the planner takes `id = any(<200 ids>)` for "the
+      // whole table" and the LIMIT for "stops at the first row": it read intake_records and
+      // licences end to end for every chunk (quadratic in the load). Index paths only, then.
+      await tx.execute(sql`select set_config('enable_seqscan', 'off', true)`);
       // The per-licence locks, in a fixed order (several bulk writers never deadlock).
       await tx.execute(
         sql`select pg_advisory_xact_lock(hashtext('licence:' || x)) from unnest(string_to_array(${idList}, ',')) as x order by x`,
@@ -130,8 +135,11 @@ export async function issueChunk(
         });
         return { env, record, kind, serial, identifier, holderId, assertion };
       });
-      // Signatures run on the native thread pool, all cores at once.
-      const seals = await Promise.all(prepared.map((p) => sealAssertion(signer, p.assertion)));
+      // Signatures run on the native thread pool in a few batch jobs, all cores at once.
+      const seals = await sealAssertions(
+        signer,
+        prepared.map((p) => p.assertion),
+      );
       if (!ctx.catalog.locked) await lockCatalogVersion(tx, ctx.catalog.version, now);
 
       await insertRows(

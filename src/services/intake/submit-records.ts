@@ -75,7 +75,13 @@ export async function submitRecords(
   return results;
 }
 
-/** Writes what can go the bulk way; returns the indexes left for the per-record path. */
+/**
+ * Writes what can go the bulk way; returns the indexes left for the per-record path.
+ *
+ * Records are classified lazily, a chunk's worth at a time, as each writer asks for its next
+ * chunk: the first chunk is signing on the thread pool after its own checks, not after the
+ * checks of the whole batch (the pool would sit idle meanwhile).
+ */
 async function bulkIssue(
   ctx: IntakeContext,
   source: IntakeSource,
@@ -90,30 +96,37 @@ async function bulkIssue(
     if (id !== undefined) counts.set(id, (counts.get(id) ?? 0) + 1);
   }
   const today = todayInChina(ctx.clock.now());
-  const eligible: { index: number; entry: ChunkEntry }[] = [];
   const rest: number[] = [];
-  records.forEach((raw, index) => {
-    const id = idOf(raw);
-    const checked = checkEnvelope(raw, { catalog: ctx.catalog.content, sourceRegionCode: source.regionCode });
-    if (
-      id === undefined ||
-      counts.get(id) !== 1 ||
-      !checked.ok ||
-      checked.envelope.event !== 'issue' ||
-      validateRecord(raw, { catalog: ctx.catalog.content, provinceCode: ctx.config.province.code, today })
-        .length > 0
-    ) {
-      rest.push(index);
-      return;
+  let next = 0;
+  /** The next chunk of new, standard `issue` records, each sourceRecordId once in the batch. */
+  const nextChunk = (): { index: number; entry: ChunkEntry }[] => {
+    const chunk: { index: number; entry: ChunkEntry }[] = [];
+    for (; next < records.length && chunk.length < chunkSize; next++) {
+      const index = next;
+      const raw = records[index];
+      const id = idOf(raw);
+      const checked = checkEnvelope(raw, {
+        catalog: ctx.catalog.content,
+        sourceRegionCode: source.regionCode,
+      });
+      if (
+        id === undefined ||
+        counts.get(id) !== 1 ||
+        !checked.ok ||
+        checked.envelope.event !== 'issue' ||
+        validateRecord(raw, { catalog: ctx.catalog.content, provinceCode: ctx.config.province.code, today })
+          .length > 0
+      ) {
+        rest.push(index);
+        continue;
+      }
+      chunk.push({ index, entry: { env: checked.envelope, record: raw as IntakeRecord } });
     }
-    eligible.push({ index, entry: { env: checked.envelope, record: raw as IntakeRecord } });
-  });
-  const chunks: (typeof eligible)[] = [];
-  for (let start = 0; start < eligible.length; start += chunkSize)
-    chunks.push(eligible.slice(start, start + chunkSize));
+    return chunk;
+  };
   // Several chunks in flight: one signs on the native thread pool while another writes.
   const worker = async () => {
-    for (let chunk = chunks.shift(); chunk; chunk = chunks.shift()) {
+    for (let chunk = nextChunk(); chunk.length > 0; chunk = nextChunk()) {
       const current = chunk;
       const written = await issueChunk(
         ctx,

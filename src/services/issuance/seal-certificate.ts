@@ -1,8 +1,8 @@
-import canonicalize from 'canonicalize';
-import type { Signer } from '../../crypto/signer.ts';
+import { type Signer, signAll } from '../../crypto/signer.ts';
 import { sm3Hex } from '../../crypto/sm3.ts';
 import type { IntakeEvent } from '../../domain/lifecycle.ts';
 import type { IntakeRecord } from '../../domain/rules/types.ts';
+import { canonicalJson } from './canonical-json.ts';
 
 /** What an e-certificate asserts, exactly as signed. Status is not in it: status is looked up. */
 export interface CertificateAssertion {
@@ -67,14 +67,38 @@ export function buildAssertion(opts: {
   };
 }
 
+/** RFC 8785 canonical bytes of an assertion: exactly what its signature covers. */
+export function canonicalAssertion(assertion: CertificateAssertion): Buffer {
+  return Buffer.from(canonicalJson(assertion), 'utf8');
+}
+
 /** Canonicalizes (RFC 8785) and signs with the seal key: SM2, default ID, DER. */
 export async function sealAssertion(
   signer: Signer,
   assertion: CertificateAssertion,
 ): Promise<SealedCertificate> {
-  const canonical = canonicalize(assertion);
-  if (canonical === undefined) throw new Error('certificate assertion cannot be canonicalized');
-  const signedData = Buffer.from(canonical, 'utf8');
+  const signedData = canonicalAssertion(assertion);
   const signature = await signer.sign(signedData);
   return { assertion, signedData, signedDataDigest: sm3Hex(signedData), signature };
+}
+
+/**
+ * Many assertions at once (bulk issuance): the same result as sealAssertion for each, in order,
+ * signed through the signer's batch form when it has one.
+ */
+export async function sealAssertions(
+  signer: Signer,
+  assertions: readonly CertificateAssertion[],
+): Promise<SealedCertificate[]> {
+  const signedData = assertions.map(canonicalAssertion);
+  const signatures = signAll(signer, signedData);
+  // The digests are taken while the signatures are made on the thread pool.
+  const digests = signedData.map((d) => sm3Hex(d));
+  const signed = await signatures;
+  return assertions.map((assertion, i) => ({
+    assertion,
+    signedData: signedData[i]!,
+    signedDataDigest: digests[i]!,
+    signature: signed[i]!,
+  }));
 }
