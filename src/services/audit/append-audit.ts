@@ -1,5 +1,5 @@
 import canonicalize from 'canonicalize';
-import { sql } from 'drizzle-orm';
+import { type SQL, sql } from 'drizzle-orm';
 import { sm3Hex } from '../../crypto/sm3.ts';
 import { insertRows } from '../../store/bulk-insert.ts';
 import type { Db } from '../../store/db.ts';
@@ -197,4 +197,90 @@ export async function appendAuditMany(
         set: { seq: prev.seq, hash: prev.hash, updatedAt: meta.at },
       });
   }
+}
+
+/** One record of a batch from several actors (group commit of online checks). */
+export interface AuditBatchItem {
+  actor: Actor;
+  entry: AuditEntry;
+  meta: AuditMeta;
+}
+
+/**
+ * Appends records of several actors at once, in their order, with a fixed number of round trips
+ * however many records and chains: the chains' locks in one statement (taken in sorted order, like
+ * appendAuditMany, so batch writers cannot deadlock each other), their heads in a second (a
+ * separate statement for the reason given in appendAudit), and every record with the new heads in
+ * a third. The trail is exactly what appending the records one by one would give.
+ *
+ * `alongside` (data-modifying CTEs, `name as (…), …`, built from code only) rides in the lock's
+ * statement: the caller's own writes of the same transaction, without a round trip of their own.
+ */
+export async function appendAuditBatch(
+  tx: Db,
+  items: readonly AuditBatchItem[],
+  opts: { alongside?: SQL } = {},
+): Promise<void> {
+  if (items.length === 0) {
+    if (opts.alongside) await tx.execute(sql`with ${opts.alongside} select 1`);
+    return;
+  }
+  const chains = [...new Set(items.map((i) => chainOf(i.entry.regionCode)))].sort();
+  const keys = JSON.stringify(chains.map((c) => `audit:${c}`));
+  // OFFSET 0 keeps the ordered subquery from being flattened, so the locks are taken in its order.
+  await tx.execute(sql`
+    ${opts.alongside ? sql`with ${opts.alongside}` : sql``}
+    select count(pg_advisory_xact_lock(hashtext(k)))
+      from (select k from jsonb_array_elements_text(${keys}::jsonb) with ordinality as t(k, i) order by i offset 0) s`);
+  const res = (await tx.execute(
+    sql`select chain, seq, hash from audit_heads where chain in (select jsonb_array_elements_text(${JSON.stringify(chains)}::jsonb))`,
+  )) as unknown as { rows: { chain: string; seq: number | string; hash: string }[] };
+  const heads = new Map<string, { seq: number; hash: string; at: Date }>();
+  for (const r of res.rows) heads.set(r.chain, { seq: Number(r.seq), hash: r.hash, at: new Date(0) });
+  const rows = items.map(({ actor, entry, meta }) => {
+    const chain = chainOf(entry.regionCode);
+    const prev = heads.get(chain) ?? { seq: 0, hash: GENESIS_HASH, at: new Date(0) };
+    const fields = nextFields(actor, entry, meta, chain, prev);
+    const hash = auditHash(fields);
+    heads.set(chain, { seq: fields.seq, hash, at: meta.at });
+    return {
+      chain,
+      seq: fields.seq,
+      at: fields.at,
+      actor_type: fields.actorType,
+      actor_id: fields.actorId,
+      actor_role: fields.actorRole,
+      actor_region: fields.actorRegion,
+      action: fields.action,
+      target_type: fields.targetType,
+      target_id: fields.targetId,
+      region_code: fields.regionCode,
+      request_id: fields.requestId,
+      outcome: fields.outcome,
+      details: fields.details,
+      prev_hash: fields.prevHash,
+      hash,
+    };
+  });
+  const newHeads = chains.map((chain) => {
+    const h = heads.get(chain)!;
+    return { chain, seq: h.seq, hash: h.hash, updated_at: h.at };
+  });
+  await tx.execute(sql`
+    with appended as (
+      insert into audit_log (chain, seq, at, actor_type, actor_id, actor_role, actor_region, action, target_type,
+                             target_id, region_code, request_id, outcome, details, prev_hash, hash)
+      select chain, seq, at, actor_type, actor_id, actor_role, actor_region, action, target_type,
+             target_id, region_code, request_id, outcome, details, prev_hash, hash
+        from jsonb_to_recordset(${JSON.stringify(rows)}::jsonb)
+             as x(chain text, seq bigint, at timestamptz, actor_type text, actor_id text, actor_role text,
+                  actor_region text, action text, target_type text, target_id text, region_code text,
+                  request_id text, outcome text, details jsonb, prev_hash text, hash text)
+      returning 1
+    )
+    insert into audit_heads (chain, seq, hash, updated_at)
+    select chain, seq, hash, updated_at
+      from jsonb_to_recordset(${JSON.stringify(newHeads)}::jsonb)
+           as h(chain text, seq bigint, hash text, updated_at timestamptz)
+    on conflict (chain) do update set seq = excluded.seq, hash = excluded.hash, updated_at = excluded.updated_at`);
 }

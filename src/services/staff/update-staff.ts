@@ -4,6 +4,7 @@ import { AppError } from '../../errors.ts';
 import { staffSessions, staffUsers } from '../../store/schema.ts';
 import { appendAudit } from '../audit/append-audit.ts';
 import { assertPasswordStrength, hashPassword } from '../auth/password.ts';
+import { forgetStaffSessions } from '../auth/session.ts';
 import type { Actor, ServiceContext } from '../context.ts';
 import { assertVisible, requirePermission } from '../scope.ts';
 import { MOBILE_PATTERN } from './create-staff.ts';
@@ -77,7 +78,7 @@ export async function updateStaff(
     changes.role = input.role;
     changed.push('role');
   }
-  return ctx.db.transaction(async (tx) => {
+  const view = await ctx.db.transaction(async (tx) => {
     const [updated] = await tx.update(staffUsers).set(changes).where(eq(staffUsers.id, row.id)).returning();
     if (!updated) throw new AppError('NOT_FOUND', '工作人员账户不存在');
     if (changes.status === 'disabled' || changes.role !== undefined) {
@@ -104,6 +105,10 @@ export async function updateStaff(
     );
     return toStaffView(updated, ctx.vault, now);
   });
+  // This node's session cache must not outlive the sessions ended above.
+  if (changes.status === 'disabled' || changes.role !== undefined)
+    forgetStaffSessions(ctx.db, { userId: row.id });
+  return view;
 }
 
 export async function unlockStaff(ctx: ServiceContext, actor: Actor, id: string): Promise<StaffView> {
@@ -152,4 +157,5 @@ export async function resetStaffPassword(
       { at: now, requestId: ctx.requestId },
     );
   });
+  forgetStaffSessions(ctx.db, { userId: row.id });
 }

@@ -1,17 +1,18 @@
 import { randomUUID } from 'node:crypto';
-import { eq } from 'drizzle-orm';
 import { qrTrustFromTrustMaterial, verifyQrPayload } from '../../documents/qr/payload.ts';
 import { type CertificateStatus, certificateStatusCodes } from '../../domain/lifecycle.ts';
-import { certificates, showTokenNonces, verifications } from '../../store/schema.ts';
-import { appendAudit } from '../audit/append-audit.ts';
-import { currentCatalog } from '../catalog/catalog-versions.ts';
-import { kindName } from '../certificates/certificate-view.ts';
 import type { Actor, ServiceContext } from '../context.ts';
 import type { CertificateAssertion } from '../issuance/seal-certificate.ts';
 import type { Keyring } from '../keys/keyring.ts';
 import { requirePermission } from '../scope.ts';
+import {
+  type CheckedCertificate,
+  checkBatcher,
+  type PendingCheck,
+  recordChecks,
+  type ScannedCode,
+} from './record-checks.ts';
 import { checkShowToken, looksLikeShowToken } from './show-token.ts';
-import { recordUsage } from './usage-events.ts';
 
 /** Why a check did not pass; a closed list, each with the message the officer reads. */
 export const verificationReasons = {
@@ -29,13 +30,6 @@ export const verificationReasons = {
   EXPIRED: '该电子证照已过期',
 } as const;
 export type VerificationReason = keyof typeof verificationReasons;
-
-const statusReasons: Partial<Record<CertificateStatus, VerificationReason>> = {
-  superseded: 'SUPERSEDED',
-  revoked: 'REVOKED',
-  suspended: 'SUSPENDED',
-  expired: 'EXPIRED',
-};
 
 export interface VerifiedCertificate {
   identifier: string;
@@ -65,21 +59,16 @@ export interface VerificationResult {
   checkedAt: string;
 }
 
-type CertificateRow = typeof certificates.$inferSelect;
-type Check =
-  | { codeType: 'token' | 'document' | 'unknown'; reason: VerificationReason; row: null; nonce?: undefined }
-  | {
-      codeType: 'token' | 'document';
-      reason: VerificationReason | null;
-      row: CertificateRow;
-      nonce?: { nonce: string; expiresAt: Date };
-    };
-
 /**
  * An officer's check of a scanned code (R-6.5): a 亮证 token or a document QR. Signature (current
  * and retired seals), token expiry and single use, then the certificate's CURRENT status from the
  * store. Every check is recorded with its result, and one that names a certificate counts as a use
  * of it. A refusal is a result, never an error.
+ *
+ * Online checks are recorded by group commit (`checkBatcher`): concurrent checks share one
+ * transaction, and each answer is given only after that transaction commits. An offline check
+ * (uploaded later, with the page's id) is recorded in a transaction of its own, so a clash of its
+ * id fails it alone.
  */
 export async function verifyCode(
   ctx: ServiceContext,
@@ -92,124 +81,66 @@ export async function verifyCode(
   // A check made offline is judged as of when the officer made it (token expiry included).
   const recordedAt = ctx.clock.now();
   const now = offline?.checkedAt ?? recordedAt;
-  const check = await checkCode(ctx, keyring, input.code.trim(), now);
-  const id = offline?.id ?? randomUUID();
   const officerId = actor.type === 'staff' ? actor.id : null;
   if (!officerId) throw new Error('verifyCode: only staff verify');
+  const check: PendingCheck = {
+    id: offline?.id ?? randomUUID(),
+    actor,
+    officerId,
+    place: input.place ?? null,
+    at: now,
+    recordedAt,
+    requestId: ctx.requestId,
+    offline: offline !== undefined,
+    scanned: scanCode(keyring, input.code.trim(), now),
+  };
+  const recorded = offline
+    ? (await recordChecks(ctx.db, [check]))[0]!
+    : await checkBatcher(ctx.db).submit(check);
 
-  const outcome = await ctx.db.transaction(async (tx) => {
-    let reason = check.reason;
-    if (check.row && check.nonce && reason === null) {
-      // Single use: the first check spends the nonce; the same token again is refused.
-      const spent = await tx
-        .insert(showTokenNonces)
-        .values({ ...check.nonce, identifier: check.row.identifier, usedAt: now })
-        .onConflictDoNothing()
-        .returning({ nonce: showTokenNonces.nonce });
-      if (spent.length === 0) reason = 'TOKEN_REUSED';
-    }
-    if (check.row && reason === null) reason = statusReasons[check.row.status as CertificateStatus] ?? null;
-    // A refused token shows nothing of the certificate: a replayed or stale code earns no data.
-    const shown = check.row !== null && reason !== 'TOKEN_REUSED' && reason !== 'TOKEN_EXPIRED';
-    await tx.insert(verifications).values({
-      id,
-      officerId,
-      regionCode: actor.regionCode,
-      at: now,
-      place: input.place ?? null,
-      codeType: check.codeType,
-      result: reason === null ? 'valid' : 'invalid',
-      reason,
-      identifier: check.row?.identifier ?? null,
-      certificateRegionCode: check.row?.regionCode ?? null,
-      kindCode: check.row?.kindCode ?? null,
-    });
-    if (shown && check.row) {
-      await recordUsage(tx, {
-        identifier: check.row.identifier,
-        regionCode: check.row.regionCode,
-        kindCode: check.row.kindCode,
-        event: 'verify',
-        at: now,
-        refId: id,
-      });
-    }
-    await appendAudit(
-      tx,
-      actor,
-      {
-        action: 'certificate.verify',
-        regionCode: check.row?.regionCode ?? actor.regionCode,
-        targetType: check.row ? 'certificate' : 'verification',
-        targetId: check.row?.identifier ?? id,
-        outcome: reason === null ? 'success' : 'failure',
-        details: {
-          verificationId: id,
-          codeType: check.codeType,
-          reason,
-          ...(offline ? { offline: true } : {}),
-        },
-      },
-      { at: recordedAt, requestId: ctx.requestId },
-    );
-    return { reason, shown };
-  });
-
-  const certificate = outcome.shown && check.row ? await view(ctx, check.row) : null;
+  const certificate = recorded.shown && recorded.certificate ? view(ctx, recorded.certificate) : null;
   return {
-    verificationId: id,
-    result: outcome.reason === null ? 'valid' : 'invalid',
-    ...(outcome.reason === null ? {} : { reason: outcome.reason }),
-    message: outcome.reason === null ? '电子证照有效' : verificationReasons[outcome.reason],
+    verificationId: check.id,
+    result: recorded.reason === null ? 'valid' : 'invalid',
+    ...(recorded.reason === null ? {} : { reason: recorded.reason }),
+    message: recorded.reason === null ? '电子证照有效' : verificationReasons[recorded.reason],
     certificate,
     checkedAt: now.toISOString(),
   };
 }
 
-async function checkCode(ctx: ServiceContext, keyring: Keyring, code: string, now: Date): Promise<Check> {
+/** What the code itself says: signature and structure (public material only), and token expiry. */
+function scanCode(keyring: Keyring, code: string, now: Date): ScannedCode {
   const trust = qrTrustFromTrustMaterial(keyring.requireTrust());
   if (looksLikeShowToken(code)) {
     const checked = checkShowToken(code, trust.sealCertificates);
-    if (!checked.ok) return { codeType: 'token', reason: checked.reason, row: null };
-    const row = await findCertificate(ctx, checked.claims.identifier);
-    if (!row) return { codeType: 'token', reason: 'CERTIFICATE_UNKNOWN', row: null };
-    if (now.getTime() > checked.claims.expiresAt.getTime())
-      return { codeType: 'token', reason: 'TOKEN_EXPIRED', row };
+    if (!checked.ok) return { codeType: 'token', reason: checked.reason, identifier: null };
     return {
       codeType: 'token',
       reason: null,
-      row,
+      identifier: checked.claims.identifier,
       nonce: { nonce: checked.claims.nonce, expiresAt: checked.claims.expiresAt },
+      expired: now.getTime() > checked.claims.expiresAt.getTime(),
     };
   }
   if (code.startsWith('https://')) {
     const checked = verifyQrPayload(code, trust);
-    if (!checked.ok) return { codeType: 'document', reason: checked.reason, row: null };
-    const row = await findCertificate(ctx, checked.identifier);
-    if (!row) return { codeType: 'document', reason: 'CERTIFICATE_UNKNOWN', row: null };
-    if (row.signedDataDigest.toLowerCase() !== checked.digest.toLowerCase()) {
-      return { codeType: 'document', reason: 'DIGEST_MISMATCH', row: null };
-    }
-    return { codeType: 'document', reason: null, row };
+    if (!checked.ok) return { codeType: 'document', reason: checked.reason, identifier: null };
+    return { codeType: 'document', reason: null, identifier: checked.identifier, digest: checked.digest };
   }
-  return { codeType: 'unknown', reason: 'MALFORMED', row: null };
+  return { codeType: 'unknown', reason: 'MALFORMED', identifier: null };
 }
 
-async function findCertificate(ctx: ServiceContext, identifier: string): Promise<CertificateRow | undefined> {
-  const [row] = await ctx.db.select().from(certificates).where(eq(certificates.identifier, identifier));
-  return row;
-}
-
-async function view(ctx: ServiceContext, row: CertificateRow): Promise<VerifiedCertificate> {
+function view(ctx: ServiceContext, row: CheckedCertificate): VerifiedCertificate {
   const assertion = JSON.parse(
     ctx.vault.open('certificate.signed_data', row.signedDataEnc),
   ) as CertificateAssertion;
-  const catalog = (await currentCatalog(ctx.db)).content;
-  const status = row.status as CertificateStatus;
+  const status = row.status;
   return {
     identifier: row.identifier,
     version: row.version,
-    kind: { code: row.kindCode, name: kindName(catalog, row.kindCode) },
+    // The kind's name as sealed: no catalog read per check (the catalog is the largest row read).
+    kind: { code: row.kindCode, name: assertion.kind.name },
     regionCode: row.regionCode,
     status,
     statusCode: certificateStatusCodes[status].code,
