@@ -12,7 +12,7 @@ import {
   recordChecks,
   type ScannedCode,
 } from './record-checks.ts';
-import { checkShowToken, looksLikeShowToken } from './show-token.ts';
+import { checkShowTokenAsync, looksLikeShowToken } from './show-token.ts';
 
 /** Why a check did not pass; a closed list, each with the message the officer reads. */
 export const verificationReasons = {
@@ -92,7 +92,7 @@ export async function verifyCode(
     recordedAt,
     requestId: ctx.requestId,
     offline: offline !== undefined,
-    scanned: scanCode(keyring, input.code.trim(), now),
+    scanned: await scanCode(keyring, input.code.trim(), now),
   };
   const recorded = offline
     ? (await recordChecks(ctx.db, [check]))[0]!
@@ -110,10 +110,10 @@ export async function verifyCode(
 }
 
 /** What the code itself says: signature and structure (public material only), and token expiry. */
-function scanCode(keyring: Keyring, code: string, now: Date): ScannedCode {
+async function scanCode(keyring: Keyring, code: string, now: Date): Promise<ScannedCode> {
   const trust = qrTrustFromTrustMaterial(keyring.requireTrust());
   if (looksLikeShowToken(code)) {
-    const checked = checkShowToken(code, trust.sealCertificates);
+    const checked = await checkShowTokenAsync(code, trust.sealCertificates);
     if (!checked.ok) return { codeType: 'token', reason: checked.reason, identifier: null };
     return {
       codeType: 'token',
