@@ -304,9 +304,30 @@ function splitCertificate(der: Buffer): { tbs: Buffer; signature: Buffer } {
   return { tbs: der.subarray(tbs.start, tbs.end), signature: der.subarray(bits.contentStart + 1, bits.end) };
 }
 
-/** Parses an SM2 certificate from PEM or DER. Certificates with other key types are refused. */
+/**
+ * Certificates already parsed, by their DER. The same few certificates (root, seal, makers) are
+ * read for every token, QR payload, seal signature and document check, and one schema parse costs
+ * milliseconds; the results are frozen and shared. Bounded; a parse that fails is not kept.
+ */
+const parsedCache = new Map<string, ParsedCertificate>();
+const PARSED_CACHE_SIZE = 256;
+
+/**
+ * Parses an SM2 certificate from PEM or DER. Certificates with other key types are refused.
+ * The result is shared between callers (see `parsedCache`): treat it as read-only.
+ */
 export function parseCertificate(input: string | Uint8Array): ParsedCertificate {
   const der = Buffer.from(derFromPemOrDer(input, 'CERTIFICATE'));
+  const key = der.toString('base64');
+  const cached = parsedCache.get(key);
+  if (cached) return cached;
+  const parsed = Object.freeze(parseDer(der));
+  if (parsedCache.size >= PARSED_CACHE_SIZE) parsedCache.delete(parsedCache.keys().next().value!);
+  parsedCache.set(key, parsed);
+  return parsed;
+}
+
+function parseDer(der: Buffer): ParsedCertificate {
   splitCertificate(der); // structural check with a precise message before the schema parser
   let cert: Certificate;
   try {

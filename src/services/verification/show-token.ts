@@ -278,26 +278,15 @@ function findSeal(
   return undefined;
 }
 
-/**
- * Seal certificates parsed once per PEM: the trust list is a handful of certificates, while every
- * token made or checked needs one (parsing X.509 was most of a verification's CPU). Null marks a
- * PEM that does not parse.
- */
-const sealCache = new Map<string, { certificate: ParsedCertificate; fingerprint: string } | null>();
-
+/** A seal certificate from the trust list and its fingerprint; null for a PEM that does not parse. */
 function parsedSeal(pem: string): { certificate: ParsedCertificate; fingerprint: string } | null {
-  let seal = sealCache.get(pem);
-  if (seal === undefined) {
-    try {
-      const certificate = parseCertificate(pem);
-      seal = { certificate, fingerprint: sealFingerprint(certificate).toString('hex') };
-    } catch {
-      seal = null;
-    }
-    if (sealCache.size >= 64) sealCache.clear();
-    sealCache.set(pem, seal);
+  try {
+    // parseCertificate keeps what it parsed, so this costs a lookup after the first token.
+    const certificate = parseCertificate(pem);
+    return { certificate, fingerprint: sealFingerprint(certificate).toString('hex') };
+  } catch {
+    return null;
   }
-  return seal;
 }
 
 function sealFingerprintOf(pem: string): Buffer {
