@@ -66,6 +66,28 @@ async function lockChainHead(tx: Db, chain: string): Promise<{ seq: number; hash
   return head ? { seq: Number(head.seq), hash: head.hash } : { seq: 0, hash: GENESIS_HASH };
 }
 
+/** A record's row for the multi-row inserts, in audit_log's column names. */
+function auditRow(fields: HashedFields, hash: string) {
+  return {
+    chain: fields.chain,
+    seq: fields.seq,
+    at: fields.at,
+    actor_type: fields.actorType,
+    actor_id: fields.actorId,
+    actor_role: fields.actorRole,
+    actor_region: fields.actorRegion,
+    action: fields.action,
+    target_type: fields.targetType,
+    target_id: fields.targetId,
+    region_code: fields.regionCode,
+    request_id: fields.requestId,
+    outcome: fields.outcome,
+    details: fields.details,
+    prev_hash: fields.prevHash,
+    hash,
+  };
+}
+
 /** The hashed fields of the record that follows `prev` in its chain. */
 function nextFields(
   actor: Actor,
@@ -147,24 +169,7 @@ export async function appendAuditMany(
       const fields = nextFields(actor, entry, meta, chain, prev);
       const hash = auditHash(fields);
       prev = { seq: fields.seq, hash };
-      return {
-        chain,
-        seq: fields.seq,
-        at: fields.at,
-        actor_type: fields.actorType,
-        actor_id: fields.actorId,
-        actor_role: fields.actorRole,
-        actor_region: fields.actorRegion,
-        action: fields.action,
-        target_type: fields.targetType,
-        target_id: fields.targetId,
-        region_code: fields.regionCode,
-        request_id: fields.requestId,
-        outcome: fields.outcome,
-        details: fields.details,
-        prev_hash: fields.prevHash,
-        hash,
-      };
+      return auditRow(fields, hash);
     });
     await insertRows(
       tx,
@@ -243,24 +248,7 @@ export async function appendAuditBatch(
     const fields = nextFields(actor, entry, meta, chain, prev);
     const hash = auditHash(fields);
     heads.set(chain, { seq: fields.seq, hash, at: meta.at });
-    return {
-      chain,
-      seq: fields.seq,
-      at: fields.at,
-      actor_type: fields.actorType,
-      actor_id: fields.actorId,
-      actor_role: fields.actorRole,
-      actor_region: fields.actorRegion,
-      action: fields.action,
-      target_type: fields.targetType,
-      target_id: fields.targetId,
-      region_code: fields.regionCode,
-      request_id: fields.requestId,
-      outcome: fields.outcome,
-      details: fields.details,
-      prev_hash: fields.prevHash,
-      hash,
-    };
+    return auditRow(fields, hash);
   });
   const newHeads = chains.map((chain) => {
     const h = heads.get(chain)!;
