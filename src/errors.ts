@@ -38,6 +38,8 @@ export const errorCatalog = {
   // The working-day calendar only knows years whose State Council holiday notice is loaded;
   // past those it refuses rather than guess (a wrong re-push deadline is worse than none).
   CALENDAR_YEAR_UNKNOWN: { status: 500, title: '工作日历未收录该年度的节假日安排' },
+  // a shipped year (from REFERENCE §7) is never replaced by loaded data
+  CALENDAR_YEAR_BUILT_IN: { status: 409, title: '该年度节假日安排为系统内置' },
   // machine clients (source systems, relying parties)
   CLIENT_SIGNATURE_INVALID: { status: 401, title: '接入系统签名无效' },
   CLIENT_TIMESTAMP_SKEW: { status: 401, title: '请求时间戳超出允许范围' },

@@ -1,5 +1,6 @@
 import type { Config } from './config.ts';
 import { ensureSm2Native } from './crypto/sm2.ts';
+import { syncHolidayYears } from './services/calendar/holiday-years.ts';
 import { ensureCatalog } from './services/catalog/catalog-versions.ts';
 import { type Clock, systemClock } from './services/context.ts';
 import { Keyring } from './services/keys/keyring.ts';
@@ -33,6 +34,7 @@ export async function openRuntime(config: Config, opts: { clock?: Clock } = {}):
         : await openStore({ kind: 'postgres', url: config.database.url });
     await migrate(store);
     await ensureCatalog(store.db);
+    await syncHolidayYears(store.db);
     const keyring = await Keyring.load(store.db, config);
     const opened = store;
     return {

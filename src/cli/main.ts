@@ -12,6 +12,7 @@ import { initProvinceKeys } from '../services/keys/init-keys.ts';
 import { expireCertificates } from '../services/lifecycle/expire-certificates.ts';
 import { createStaff } from '../services/staff/create-staff.ts';
 import { describeStartupError } from '../startup-error.ts';
+import { registerCalendarCommands } from './commands/calendar.ts';
 import { registerImportCommand } from './commands/import.ts';
 import { registerOutageCommands } from './commands/outages.ts';
 import { registerVerifyCommand } from './commands/verify.ts';
@@ -240,6 +241,7 @@ export function buildCli(): Command {
     });
 
   registerOutageCommands(program, withRuntime);
+  registerCalendarCommands(program, withRuntime);
   registerVerifyCommand(program, withRuntime, (code) => new ExitCode(code));
 
   return program;

@@ -3,7 +3,9 @@
  *
  * A working day is Monday–Friday unless it is a public holiday, plus the make-up
  * Saturdays and Sundays (调休) of the State Council's yearly notice. The notice is only
- * published late in the year before, so each year is data here; for a year not loaded,
+ * published late in the year before, so each year is data: the years shipped below, and
+ * later years an operator loads from the notice (`roadcert calendar load`, stored in the
+ * database and registered here at start-up, see services/calendar). For a year not loaded,
  * every function throws CALENDAR_YEAR_UNKNOWN rather than guess a deadline.
  */
 import { AppError } from '../errors.ts';
@@ -63,31 +65,206 @@ interface YearDays {
   makeUpDays: Set<string>;
 }
 
-let byYear: Map<number, YearDays> | undefined;
+interface RegisteredYear {
+  data: HolidayYear;
+  days: YearDays;
+  builtIn: boolean;
+}
+
+/** Every year the calendar knows: the shipped ones, plus years loaded by an operator. */
+const registry = new Map<number, RegisteredYear>();
+
+function expand(y: HolidayYear): YearDays {
+  const daysOff = new Set<string>();
+  const makeUpDays = new Set<string>();
+  for (const period of y.periods) {
+    for (let d = period.from; d <= period.to; d = addDays(d, 1)) daysOff.add(d);
+    for (const d of period.makeUpDays) makeUpDays.add(d);
+  }
+  return { daysOff, makeUpDays };
+}
+
+for (const y of HOLIDAY_YEARS) registry.set(y.year, { data: y, days: expand(y), builtIn: true });
+
+/** Years the calendar can count working days in, ascending. */
+export function knownHolidayYears(): number[] {
+  return [...registry.keys()].sort((a, b) => a - b);
+}
+
+export function hasHolidayYear(year: number): boolean {
+  return registry.has(year);
+}
+
+export function isBuiltInHolidayYear(year: number): boolean {
+  return registry.get(year)?.builtIn === true;
+}
+
+/**
+ * Adds (or replaces) a year loaded from the State Council's notice by an operator. The data
+ * must have passed `parseHolidayYear`. A shipped year is never replaced: its days are part of
+ * deadlines already computed and tested.
+ */
+export function registerHolidayYear(y: HolidayYear): void {
+  if (isBuiltInHolidayYear(y.year)) {
+    throw new AppError('CALENDAR_YEAR_BUILT_IN', `${y.year}年的节假日安排为系统内置，不能替换`, {
+      details: { year: y.year },
+    });
+  }
+  registry.set(y.year, { data: y, days: expand(y), builtIn: false });
+}
+
+/** For tests: forget operator-loaded years (shipped years stay). */
+export function forgetLoadedHolidayYears(): void {
+  for (const [year, entry] of registry) if (!entry.builtIn) registry.delete(year);
+}
 
 function yearDays(year: number): YearDays {
-  if (!byYear) {
-    byYear = new Map();
-    for (const y of HOLIDAY_YEARS) {
-      const daysOff = new Set<string>();
-      const makeUpDays = new Set<string>();
-      for (const period of y.periods) {
-        for (let d = period.from; d <= period.to; d = addDays(d, 1)) daysOff.add(d);
-        for (const d of period.makeUpDays) makeUpDays.add(d);
-      }
-      byYear.set(y.year, { daysOff, makeUpDays });
-    }
-  }
-  const days = byYear.get(year);
-  if (!days) {
-    const known = HOLIDAY_YEARS.map((y) => y.year).join('、');
+  const entry = registry.get(year);
+  if (!entry) {
+    const known = knownHolidayYears().join('、');
     throw new AppError(
       'CALENDAR_YEAR_UNKNOWN',
-      `工作日历未收录${year}年的节假日安排（已收录：${known}年），无法计算工作日`,
+      `工作日历未收录${year}年的节假日安排（已收录：${known}年），无法计算工作日。请按国务院办公厅当年节假日安排通知录入（roadcert calendar load）`,
       { details: { year } },
     );
   }
-  return days;
+  return entry.days;
+}
+
+// ---------------------------------------------------------------- validation of loaded years
+
+export interface CalendarProblem {
+  field: string;
+  message: string;
+}
+
+const MAX_PERIODS = 12;
+const MAX_PERIOD_DAYS = 15;
+const MAX_MAKE_UP_DAYS = 4;
+
+function isPlainObject(v: unknown): v is Record<string, unknown> {
+  return typeof v === 'object' && v !== null && !Array.isArray(v);
+}
+
+/**
+ * Checks a year of holiday data as an operator types it from the notice and returns it in the
+ * calendar's shape, or throws VALIDATION_FAILED listing every problem with its field path.
+ * The rules are the notice's own: every date a real date of that year, a period's days
+ * consecutive and at most 15, make-up days (调休上班) on a Saturday or Sunday outside every
+ * period, periods not overlapping.
+ */
+export function parseHolidayYear(input: unknown): HolidayYear {
+  const problems: CalendarProblem[] = [];
+  const add = (field: string, message: string) => problems.push({ field, message });
+  if (!isPlainObject(input)) {
+    throw new AppError('VALIDATION_FAILED', '节假日安排应为 JSON 对象：{year, source, periods: [...]}', {
+      details: { problems: [{ field: '', message: '应为 JSON 对象' }] },
+    });
+  }
+  for (const key of Object.keys(input)) {
+    if (key !== 'year' && key !== 'source' && key !== 'periods') add(key, `不认识的字段“${key}”`);
+  }
+  const year = input.year;
+  const yearOk = typeof year === 'number' && Number.isInteger(year) && year >= 2000 && year <= 2099;
+  if (!yearOk) add('year', '年度（year）应为 2000–2099 之间的整数');
+  const source = input.source;
+  if (typeof source !== 'string' || source.trim().length === 0 || source.length > 200) {
+    add('source', '依据（source）应为通知名称或文号，1–200 个字符');
+  }
+  const periods: HolidayPeriod[] = [];
+  const rawPeriods = input.periods;
+  if (!Array.isArray(rawPeriods) || rawPeriods.length === 0 || rawPeriods.length > MAX_PERIODS) {
+    add('periods', `放假安排（periods）应为 1–${MAX_PERIODS} 项的数组`);
+  } else {
+    const inYear = (field: string, d: unknown): d is string => {
+      if (typeof d !== 'string' || !isRealDate(d)) {
+        add(field, `“${String(d)}”不是 YYYY-MM-DD 格式的真实日期`);
+        return false;
+      }
+      if (yearOk && Number(d.slice(0, 4)) !== year) {
+        add(field, `${d} 不在 ${year} 年内`);
+        return false;
+      }
+      return true;
+    };
+    rawPeriods.forEach((raw, i) => {
+      const at = `periods[${i}]`;
+      if (!isPlainObject(raw)) {
+        add(at, '应为对象：{name, from, to, makeUpDays}');
+        return;
+      }
+      for (const key of Object.keys(raw)) {
+        if (!['name', 'from', 'to', 'makeUpDays'].includes(key)) add(`${at}.${key}`, `不认识的字段“${key}”`);
+      }
+      const name = raw.name;
+      const nameOk = typeof name === 'string' && name.trim().length > 0 && name.length <= 20;
+      if (!nameOk) add(`${at}.name`, '节日名称（name）应为 1–20 个字符');
+      const fromOk = inYear(`${at}.from`, raw.from);
+      const toOk = inYear(`${at}.to`, raw.to);
+      let rangeOk = fromOk && toOk;
+      if (fromOk && toOk) {
+        const from = raw.from as string;
+        const to = raw.to as string;
+        if (from > to) {
+          add(`${at}.to`, `放假结束日 ${to} 早于开始日 ${from}`);
+          rangeOk = false;
+        } else if (addDays(from, MAX_PERIOD_DAYS - 1) < to) {
+          add(`${at}.to`, `一次放假不应超过 ${MAX_PERIOD_DAYS} 天（${from} 至 ${to}）`);
+          rangeOk = false;
+        }
+      }
+      const makeUp: string[] = [];
+      const rawMakeUp = raw.makeUpDays ?? [];
+      if (!Array.isArray(rawMakeUp) || rawMakeUp.length > MAX_MAKE_UP_DAYS) {
+        add(`${at}.makeUpDays`, `调休上班日（makeUpDays）应为至多 ${MAX_MAKE_UP_DAYS} 个日期的数组`);
+      } else {
+        rawMakeUp.forEach((d, j) => {
+          const field = `${at}.makeUpDays[${j}]`;
+          if (!inYear(field, d)) return;
+          const dow = dayOfWeek(d);
+          if (dow !== 0 && dow !== 6) add(field, `调休上班日 ${d} 不是周六或周日`);
+          else makeUp.push(d);
+        });
+      }
+      if (nameOk && rangeOk) {
+        periods.push({
+          name: (name as string).trim(),
+          from: raw.from as string,
+          to: raw.to as string,
+          makeUpDays: makeUp,
+        });
+      }
+    });
+    const sorted = [...periods].sort((a, b) => (a.from < b.from ? -1 : 1));
+    for (let i = 1; i < sorted.length; i++) {
+      const prev = sorted[i - 1] as HolidayPeriod;
+      const cur = sorted[i] as HolidayPeriod;
+      if (cur.from <= prev.to) add('periods', `“${prev.name}”与“${cur.name}”的放假日期重叠`);
+    }
+    const seen = new Set<string>();
+    for (const p of sorted) {
+      for (const d of p.makeUpDays) {
+        if (seen.has(d)) add('periods', `调休上班日 ${d} 出现了不止一次`);
+        seen.add(d);
+        const inside = sorted.find((q) => d >= q.from && d <= q.to);
+        if (inside) add('periods', `调休上班日 ${d} 落在“${inside.name}”放假期间内`);
+      }
+    }
+  }
+  if (problems.length > 0) {
+    const listed = problems
+      .slice(0, 3)
+      .map((p) => (p.field ? `${p.field}：${p.message}` : p.message))
+      .join('；');
+    throw new AppError('VALIDATION_FAILED', `节假日安排有 ${problems.length} 处问题：${listed}`, {
+      details: { problems },
+    });
+  }
+  return {
+    year: year as number,
+    source: (source as string).trim(),
+    periods: [...periods].sort((a, b) => (a.from < b.from ? -1 : 1)),
+  };
 }
 
 function requireDate(date: string): void {

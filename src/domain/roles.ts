@@ -23,6 +23,7 @@ export const permissions = [
   'certificates.read',
   'certificates.manage',
   'certificates.verify',
+  'calendar.manage',
 ] as const;
 export type Permission = (typeof permissions)[number];
 

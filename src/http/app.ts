@@ -14,6 +14,7 @@ import web from './plugins/web.ts';
 import { ProblemSchema } from './problem.ts';
 import auditRoutes from './routes/audit.ts';
 import authRoutes from './routes/auth.ts';
+import calendarRoutes from './routes/calendar.ts';
 import catalogRoutes from './routes/catalog.ts';
 import certificateRoutes from './routes/certificates.ts';
 import documentRoutes from './routes/documents.ts';
@@ -120,6 +121,7 @@ export async function app(instance: FastifyInstance, deps: AppDeps): Promise<voi
         { name: 'certificates', description: '电子证照' },
         { name: 'stats', description: '统计' },
         { name: 'outages', description: '推送故障与重新推送期限（R-5.3）' },
+        { name: 'calendar', description: '工作日历：年度节假日与调休安排（R-5.3 重新推送期限）' },
         { name: 'nonstandard', description: '不规范数据补正队列' },
         { name: 'audit', description: '审计日志' },
         { name: 'wallet', description: '运证通：持证主体验证码登录、消息与本人电子证照' },
@@ -150,6 +152,7 @@ export async function app(instance: FastifyInstance, deps: AppDeps): Promise<voi
   await instance.register(certificateRoutes, { prefix: '/api/v1/certificates' });
   await instance.register(statsRoutes, { prefix: '/api/v1/stats' });
   await instance.register(outageRoutes, { prefix: '/api/v1/outages' });
+  await instance.register(calendarRoutes, { prefix: '/api/v1/calendar' });
   await instance.register(nonstandardRoutes, { prefix: '/api/v1/nonstandard' });
   await instance.register(auditRoutes, { prefix: '/api/v1/audit' });
   await instance.register(walletRoutes, { prefix: '/api/v1/wallet' });

@@ -429,6 +429,23 @@ export const outages = pgTable(
   (t) => [index('outages_region_status').on(t.regionCode, t.status)],
 );
 
+/**
+ * Holiday years loaded by an operator from the State Council's yearly notice (R-5.3's working
+ * days), for years after those shipped in src/domain/calendar.ts. `periods` is the checked
+ * shape of `parseHolidayYear`; every server and CLI registers these rows at start-up.
+ */
+export const holidayYears = pgTable(
+  'holiday_years',
+  {
+    year: integer('year').primaryKey(),
+    source: text('source').notNull(),
+    periods: jsonb('periods').notNull(),
+    loadedBy: text('loaded_by').notNull(),
+    loadedAt: timestamp('loaded_at', { withTimezone: true, mode: 'date' }).notNull(),
+  },
+  (t) => [check('holiday_years_year', sql`${t.year} between 2000 and 2099`)],
+);
+
 /** Bulk imports (`roadcert import`): progress per file, so an interrupted run resumes. */
 export const importRuns = pgTable('import_runs', {
   id: uuid('id').primaryKey().defaultRandom(),

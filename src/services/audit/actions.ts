@@ -36,6 +36,7 @@ export const auditActions = {
   'outage.clear': '报告故障排除',
   'outage.complete': '完成故障后重新推送',
   'outage.overdue': '故障后重新推送逾期',
+  'calendar.load': '录入年度节假日安排（工作日历）',
   'import.run': '批量导入证照数据',
   'holder.otp_sent': '向持证主体发送登录验证码',
   'holder.otp_not_sent': '登录验证码申请未发送（证件号码与手机号码不匹配或获取过于频繁）',

@@ -1,5 +1,6 @@
 import { dateInTimeZone } from '../../domain/dates.ts';
 import type { Runtime } from '../../runtime.ts';
+import { calendarOverview } from '../calendar/holiday-years.ts';
 import { purgeRequestNonces } from '../clients/authenticate-client.ts';
 import { processOutbox } from '../delivery/process-outbox.ts';
 import { openIntakeContext } from '../intake/context.ts';
@@ -9,12 +10,14 @@ import { purgeWalletRows } from '../wallet/purge-wallet.ts';
 
 interface Log {
   info(obj: object, msg: string): void;
+  warn(obj: object, msg: string): void;
   error(obj: object, msg: string): void;
 }
 
 /**
  * The server's background work: the outbox every two seconds, and once per Beijing day the
- * expiry run, overdue outages (R-5.3) and housekeeping. Every job is idempotent, so several API nodes may run them.
+ * expiry run, overdue outages (R-5.3), a warning while next year's holiday calendar is missing,
+ * and housekeeping. Every job is idempotent, so several API nodes may run them.
  */
 export function startBackgroundJobs(runtime: Runtime, log: Log): () => Promise<void> {
   let stopped = false;
@@ -53,6 +56,14 @@ export function startBackgroundJobs(runtime: Runtime, log: Log): () => Promise<v
       { job: 'daily', ...expired, outagesOverdue: outages.markedOverdue.length },
       'daily lifecycle run',
     );
+    // From October on, next year's holiday notice should be loaded before deadlines reach it.
+    const calendar = await calendarOverview(ctx);
+    if (calendar.warning) {
+      log.warn(
+        { job: 'daily', calendarYearMissing: calendar.nextYear },
+        'holiday calendar for next year not loaded',
+      );
+    }
   };
   guard('daily', daily);
   const dailyTimer = setInterval(() => {

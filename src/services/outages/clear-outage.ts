@@ -3,6 +3,7 @@ import { repushDeadline } from '../../domain/calendar.ts';
 import { dateInTimeZone } from '../../domain/dates.ts';
 import { outages } from '../../store/schema.ts';
 import { appendAudit } from '../audit/append-audit.ts';
+import { ensureHolidayYears } from '../calendar/holiday-years.ts';
 import type { Actor, ServiceContext } from '../context.ts';
 import { assertVisible, requirePermission } from '../scope.ts';
 import { assertNotFuture, invalidField, parseInstant } from './outage-input.ts';
@@ -30,6 +31,10 @@ export async function clearOutage(
   requirePermission(actor, 'certificates.manage');
   const now = ctx.clock.now();
   const clearedAt = parseInstant(input.clearedAt, 'clearedAt', '故障排除时间');
+  // The deadline falls at most a few weeks after the clearing day: this year, or next year
+  // for a clearing in December. A year loaded on another API node is registered here first.
+  const clearingYear = Number(dateInTimeZone(clearedAt).slice(0, 4));
+  await ensureHolidayYears(ctx.db, [clearingYear, clearingYear + 1]);
 
   return ctx.db.transaction(async (tx) => {
     const row = await findOutageRow(tx, id, { forUpdate: true });

@@ -62,6 +62,19 @@ export function toOutageView(row: OutageRow, repushedRecords: number, now: Date)
  * clearing day and on the 1st working day after it that is 2, on the deadline day 1, after
  * the deadline 0. Null while nothing is due (fault not cleared, or re-push already done).
  */
+/**
+ * The calendar years a view of these outages counts working days in (clearing day to deadline,
+ * Beijing time): pass them to `ensureHolidayYears` before building views, so a year loaded on
+ * another API node is registered here first.
+ */
+export function calendarYearsOf(rows: readonly Pick<OutageRow, 'clearedAt' | 'deadline'>[]): number[] {
+  const years = new Set<number>();
+  for (const row of rows) {
+    for (const at of [row.clearedAt, row.deadline]) if (at) years.add(Number(dateInTimeZone(at).slice(0, 4)));
+  }
+  return [...years];
+}
+
 export function workingDaysLeft(
   row: Pick<OutageRow, 'status' | 'clearedAt' | 'deadline' | 'completedAt'>,
   now: Date,

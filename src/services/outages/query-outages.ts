@@ -1,12 +1,13 @@
 import { and, asc, desc, eq, type SQL, sql } from 'drizzle-orm';
 import { getRegion } from '../../domain/regions.ts';
 import { outages } from '../../store/schema.ts';
+import { ensureHolidayYears } from '../calendar/holiday-years.ts';
 import type { Actor, ServiceContext } from '../context.ts';
 import { assertVisible, regionFilter, requirePermission, scopeFilter } from '../scope.ts';
 import { invalidField } from './outage-input.ts';
 import { countRepushedRecords, findOutageRow } from './outage-records.ts';
 import { isOutageStatus, nextOutageStatus, outageStatuses } from './outage-status.ts';
-import { type OutageView, toOutageView } from './outage-view.ts';
+import { calendarYearsOf, type OutageView, toOutageView } from './outage-view.ts';
 import { refreshOutages } from './refresh-outages.ts';
 
 export interface ListOutagesQuery {
@@ -61,6 +62,7 @@ export async function listOutages(
     .limit(Math.min(query.limit ?? 50, 200))
     .offset(query.offset ?? 0);
   const [count] = await ctx.db.select({ n: sql<number>`count(*)::int` }).from(outages).where(where);
+  await ensureHolidayYears(ctx.db, calendarYearsOf(rows));
   const items: OutageView[] = [];
   for (const row of rows) items.push(toOutageView(row, await countRepushedRecords(ctx.db, row), now));
 
@@ -100,5 +102,6 @@ export async function getOutage(ctx: ServiceContext, actor: Actor, id: string): 
     await refreshOutages(ctx, now, { recount: false });
     row = await findOutageRow(ctx.db, id);
   }
+  await ensureHolidayYears(ctx.db, calendarYearsOf([row]));
   return toOutageView(row, await countRepushedRecords(ctx.db, row), now);
 }

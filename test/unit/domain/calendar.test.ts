@@ -1,7 +1,17 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import fc from 'fast-check';
-import { addWorkingDays, HOLIDAY_YEARS, isWorkingDay, repushDeadline } from '../../../src/domain/calendar.ts';
+import {
+  addWorkingDays,
+  forgetLoadedHolidayYears,
+  HOLIDAY_YEARS,
+  hasHolidayYear,
+  isWorkingDay,
+  knownHolidayYears,
+  parseHolidayYear,
+  registerHolidayYear,
+  repushDeadline,
+} from '../../../src/domain/calendar.ts';
 import { addDays, dayOfWeek } from '../../../src/domain/dates.ts';
 import { isAppError } from '../../../src/errors.ts';
 
@@ -125,5 +135,84 @@ describe('working-day calendar', () => {
         assert.equal(isWorkingDay(local.slice(0, 10)), true);
       }),
     );
+  });
+
+  describe('years loaded from a notice', () => {
+    const problemsOf = (input: unknown): string[] => {
+      try {
+        parseHolidayYear(input);
+      } catch (e) {
+        assert.ok(isAppError(e) && e.code === 'VALIDATION_FAILED', String(e));
+        return ((e.details?.problems ?? []) as { field: string }[]).map((p) => p.field);
+      }
+      assert.fail('expected VALIDATION_FAILED');
+    };
+
+    test('every shipped year passes the same checks unchanged', () => {
+      for (const y of HOLIDAY_YEARS) assert.deepEqual(parseHolidayYear(structuredClone(y)), y);
+    });
+
+    test('bad shapes are named field by field', () => {
+      assert.deepEqual(problemsOf(null), ['']);
+      assert.deepEqual(problemsOf([]), ['']);
+      assert.deepEqual(problemsOf({ year: 2027.5, source: 'x', periods: [] }), ['year', 'periods']);
+      assert.deepEqual(
+        problemsOf({
+          year: 2027,
+          source: 'x',
+          periods: [{ name: '', from: '2027-1-1', to: 20270101 }],
+          extra: 1,
+        }),
+        ['extra', 'periods[0].name', 'periods[0].from', 'periods[0].to'],
+      );
+      assert.deepEqual(
+        problemsOf({
+          year: 2027,
+          source: 'x',
+          periods: [
+            { name: 'A', from: '2027-05-01', to: '2027-05-05', makeUpDays: ['2027-04-25', '2027-04-25'] },
+            { name: 'B', from: '2027-05-05', to: '2027-05-06' },
+          ],
+        }),
+        ['periods', 'periods'],
+        'overlap and a repeated make-up day',
+      );
+    });
+
+    test('a loaded year is sorted, trimmed and counted; shipped years cannot be replaced', () => {
+      const y = parseHolidayYear({
+        year: 2030,
+        source: '  测试  ',
+        periods: [
+          { name: '国庆节', from: '2030-10-01', to: '2030-10-07', makeUpDays: ['2030-09-29'] },
+          { name: ' 元旦 ', from: '2030-01-01', to: '2030-01-01' },
+        ],
+      });
+      assert.deepEqual(
+        y.periods.map((p) => [p.name, p.makeUpDays]),
+        [
+          ['元旦', []],
+          ['国庆节', ['2030-09-29']],
+        ],
+      );
+      assert.equal(y.source, '测试');
+      assert.equal(hasHolidayYear(2030), false);
+      assert.throws(() => isWorkingDay('2030-09-29'), yearUnknown);
+      registerHolidayYear(y);
+      try {
+        assert.equal(isWorkingDay('2030-09-29'), true, 'a make-up Sunday works');
+        assert.equal(isWorkingDay('2030-10-07'), false);
+        assert.equal(isWorkingDay('2030-10-08'), true);
+        assert.deepEqual(knownHolidayYears().slice(-1), [2030]);
+      } finally {
+        forgetLoadedHolidayYears();
+      }
+      assert.equal(hasHolidayYear(2030), false);
+      assert.throws(
+        () => registerHolidayYear({ ...HOLIDAY_YEARS[1]!, periods: [] }),
+        (e) => isAppError(e) && e.code === 'CALENDAR_YEAR_BUILT_IN',
+      );
+      assert.equal(isWorkingDay('2026-01-04'), true, 'the shipped year is untouched');
+    });
   });
 });
