@@ -1,6 +1,7 @@
 import { and, eq } from 'drizzle-orm';
 import { sm3Hex } from '../../crypto/sm3.ts';
 import { DOCUMENT_MEDIA_TYPES, type DocumentFormat, isDocumentFormat } from '../../documents/render.ts';
+import { maskIfIdNumber } from '../../domain/masking.ts';
 import { AppError } from '../../errors.ts';
 import { certificateDocuments, certificates } from '../../store/schema.ts';
 import { appendAudit } from '../audit/append-audit.ts';
@@ -87,11 +88,25 @@ async function documentOf(
     identifier: row.identifier,
     format,
     mediaType: DOCUMENT_MEDIA_TYPES[format],
-    filename: `${kindName(catalog, row.kindCode)}_${row.certificateNumber}.${format}`,
+    filename: documentFileName(kindName(catalog, row.kindCode), row.certificateNumber, format),
     bytes: stored.bytes,
     sm3: stored.sm3,
     rendered,
   };
+}
+
+/**
+ * The download's file name: kind and certificate number, except that a number which is the
+ * holder's ID number (从业资格证) shows only its last four characters — file names travel into
+ * download folders, chat apps and proxy logs. (`*` would be the usual mask, but file systems
+ * refuse it.)
+ */
+export function documentFileName(kind: string, certificateNumber: string, format: string): string {
+  const shown =
+    maskIfIdNumber(certificateNumber) === certificateNumber
+      ? certificateNumber
+      : `尾号${certificateNumber.slice(-4)}`;
+  return `${kind}_${shown}.${format}`;
 }
 
 /**
