@@ -1,5 +1,6 @@
 import { Type } from 'typebox';
 import { Value } from 'typebox/value';
+import { TEMPLATES } from '../../documents/layout/templates.ts';
 import { checkCatalog } from '../../domain/catalog/check.ts';
 import type { CatalogContent } from '../../domain/catalog/types.ts';
 import { AppError } from '../../errors.ts';
@@ -75,6 +76,34 @@ const CatalogSchema = Type.Object({
 });
 
 /**
+ * Every kind must name a shipped document template (src/documents/layout/templates.ts) whose
+ * cells print only fields the kind has: otherwise the first download of a certificate issued
+ * under this version would fail with TEMPLATE_UNKNOWN, long after the version was accepted.
+ */
+function checkTemplates(content: CatalogContent): { field: string; message: string }[] {
+  const errors: { field: string; message: string }[] = [];
+  content.kinds.forEach((kind, i) => {
+    const template = TEMPLATES.get(kind.templateId);
+    if (!template) {
+      errors.push({
+        field: `kinds.${i}.templateId`,
+        message: `证照类型“${kind.name}”的模板“${kind.templateId}”不存在（可用：${[...TEMPLATES.keys()].join('、')}）`,
+      });
+      return;
+    }
+    const keys = new Set(kind.fields.map((f) => f.key));
+    const missing = template.cells.flatMap((c) => c.keys).filter((k) => !keys.has(k));
+    if (missing.length > 0) {
+      errors.push({
+        field: `kinds.${i}.templateId`,
+        message: `模板“${kind.templateId}”要打印的照面字段在证照类型“${kind.name}”中不存在：${missing.join('、')}`,
+      });
+    }
+  });
+  return errors;
+}
+
+/**
  * Checks a proposed catalog before it becomes a version: its shape here (it arrives as untrusted
  * JSON), then the domain's consistency rules (unique codes and keys, code tables that exist,
  * patterns that compile, cross-checks that name real fields). All problems at once.
@@ -90,6 +119,7 @@ export function checkCatalogContent(content: unknown): CatalogContent {
   }
   if (errors.length === 0) {
     for (const message of checkCatalog(content as CatalogContent)) errors.push({ field: 'content', message });
+    errors.push(...checkTemplates(content as CatalogContent));
   }
   if (errors.length) {
     throw new AppError('VALIDATION_FAILED', `证照目录内容有 ${errors.length} 处问题：${errors[0]!.message}`, {
