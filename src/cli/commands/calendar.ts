@@ -2,11 +2,7 @@ import { readFile } from 'node:fs/promises';
 import type { Command } from 'commander';
 import { AppError } from '../../errors.ts';
 import { calendarOverview, loadHolidayYear } from '../../services/calendar/holiday-years.ts';
-import type { WithRuntime } from './outages.ts';
-
-const stdout = (line: string): void => {
-  process.stdout.write(`${line}\n`);
-};
+import { stdout, type WithRuntime } from './command-kit.ts';
 
 async function readJsonFile(file: string): Promise<unknown> {
   let text: string;

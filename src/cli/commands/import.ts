@@ -2,16 +2,10 @@ import path from 'node:path';
 import cliProgress from 'cli-progress';
 import type { Command } from 'commander';
 import { AppError } from '../../errors.ts';
-import type { Runtime } from '../../runtime.ts';
-import type { Actor, ServiceContext } from '../../services/context.ts';
 import { type ImportEvent, importFile } from '../../services/import/import-file.ts';
 import { statusNames, statusOrder } from '../../services/import/result-report.ts';
 import { openIntakeContext } from '../../services/intake/context.ts';
-
-/** main.ts's runtime wrapper, typed here so this module does not import main.ts back. */
-export type WithRuntime = <T>(
-  fn: (rt: Runtime, ctx: ServiceContext, actor: Actor) => Promise<T>,
-) => Promise<T>;
+import type { WithRuntime } from './command-kit.ts';
 
 const out = (s: string) => process.stdout.write(`${s}\n`);
 const err = (s: string) => process.stderr.write(`${s}\n`);

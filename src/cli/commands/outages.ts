@@ -1,16 +1,6 @@
 import type { Command } from 'commander';
-import type { Runtime } from '../../runtime.ts';
-import type { Actor, ServiceContext } from '../../services/context.ts';
 import { refreshOutages } from '../../services/outages/refresh-outages.ts';
-
-/** main.ts's runner: opens the runtime, runs the action, closes. */
-export type WithRuntime = <T>(
-  fn: (rt: Runtime, ctx: ServiceContext, actor: Actor) => Promise<T>,
-) => Promise<T>;
-
-const stdout = (line: string): void => {
-  process.stdout.write(`${line}\n`);
-};
+import { stdout, type WithRuntime } from './command-kit.ts';
 
 /**
  * `roadcert outages …` (R-5.3). `refresh` is what the daily job does: mark outages whose re-push

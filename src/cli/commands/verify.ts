@@ -1,8 +1,6 @@
 import { readFile, stat } from 'node:fs/promises';
 import type { Command } from 'commander';
 import { AppError } from '../../errors.ts';
-import type { Runtime } from '../../runtime.ts';
-import type { Actor, ServiceContext } from '../../services/context.ts';
 import {
   type DocumentOutcome,
   type DocumentVerdict,
@@ -14,11 +12,7 @@ import {
   verifyDocument,
 } from '../../services/documents/verify-document.ts';
 import type { TrustMaterial } from '../../services/keys/keyring.ts';
-
-/** main.ts's runtime wrapper, typed here so this module does not import main.ts back. */
-export type WithRuntime = <T>(
-  fn: (rt: Runtime, ctx: ServiceContext, actor: Actor) => Promise<T>,
-) => Promise<T>;
+import type { WithRuntime } from './command-kit.ts';
 
 /**
  * Exit codes of `roadcert verify`, one per outcome so scripts can tell them apart. 1 and 2 keep
