@@ -27,10 +27,11 @@ import { sm3 } from './sm3.ts';
 /**
  * SM2 signatures (GB/T 32918.2) with SM3 and the default ID, DER `SEQUENCE { r, s }`.
  *
- * Signing and verifying run in native/sm2.c against Node's own OpenSSL, because
- * node:crypto cannot set the SM2 distinguishing ID (see docs/crypto.md). Z_A, e, the DER
- * codec and SubjectPublicKeyInfo are plain TypeScript: they need no secret and are what an
- * HSM backend (which signs e) will need too.
+ * Signing and verifying run in the native addon (native/sm2.c with its own constant-time curve
+ * arithmetic in native/sm2p256.c; OpenSSL supplies SM3, the nonces and the key checks), because
+ * node:crypto cannot set the SM2 distinguishing ID and OpenSSL 3.0's SM2 is slow (see
+ * docs/crypto.md). Z_A, e, the DER codec and SubjectPublicKeyInfo are plain TypeScript: they
+ * need no secret and are what an HSM backend (which signs e) will need too.
  */
 
 export { SM2_DEFAULT_ID, SM2_PRIVATE_KEY_LENGTH, SM2_PUBLIC_KEY_LENGTH } from './sm2-curve.ts';
@@ -50,6 +51,12 @@ interface NativeSm2 {
   signAsync(key: NativeKey, data: Uint8Array): Promise<Buffer>;
   verifyAsync(key: NativeKey, data: Uint8Array, signature: Uint8Array): Promise<boolean>;
   signManyAsync(key: NativeKey, messages: readonly Uint8Array[]): Promise<Buffer[]>;
+  // The same operations through OpenSSL's EVP SM2, and public-point helpers: tests and bench only.
+  signOpenssl(key: NativeKey, data: Uint8Array): Buffer;
+  verifyOpenssl(key: NativeKey, data: Uint8Array, signature: Uint8Array): boolean;
+  mulBase(k: Uint8Array): Buffer | null;
+  mulAdd(u: Uint8Array, t: Uint8Array, point: Uint8Array, withTable?: boolean): Buffer | null;
+  testSignDigestWithK(d: Uint8Array, e: Uint8Array, k: Uint8Array): Buffer | null;
 }
 
 const ADDON_PATH = fileURLToPath(new URL('../../native/build/Release/roadcert_sm2.node', import.meta.url));
@@ -459,3 +466,35 @@ export function publicKeyFromSpki(input: string | Uint8Array): Buffer {
   assertPublicKey(point);
   return point;
 }
+
+// ---------------------------------------------------------------- cross-checks (tests, bench)
+
+/**
+ * The addon's second opinions, for tests and the bench only; nothing in the application calls
+ * these. `signOpenssl`/`verifyOpenssl` run OpenSSL's own SM2 (EVP, default ID) on the same key
+ * handles, the independent check on our curve code. `mulBase` (k·G) and `mulAdd` (u·G + t·P)
+ * expose the public-scalar arithmetic (65-byte points, null for the point at infinity; `withTable`
+ * takes t·P from a table of P's multiples, as verification does for a key in frequent use);
+ * `signDigestWithK` signs e with a caller-chosen k and a raw scalar, to reproduce published
+ * vectors (r ‖ s, or null when that k must be rejected).
+ */
+export const sm2CrossCheck = {
+  signOpenssl(key: Sm2PrivateKey | Uint8Array, data: Uint8Array): Buffer {
+    assertBytes(data, '待签名数据');
+    return loadSm2Native().signOpenssl(privateKeyHandle(key), data);
+  },
+  verifyOpenssl(publicKey: Uint8Array | Sm2PublicKey, data: Uint8Array, signature: Uint8Array): boolean {
+    assertBytes(data, '待验证数据');
+    assertBytes(signature, '签名值');
+    return loadSm2Native().verifyOpenssl(publicKeyHandle(publicKey), data, signature);
+  },
+  mulBase(k: Uint8Array): Buffer | null {
+    return loadSm2Native().mulBase(k);
+  },
+  mulAdd(u: Uint8Array, t: Uint8Array, point: Uint8Array, withTable = false): Buffer | null {
+    return loadSm2Native().mulAdd(u, t, point, withTable);
+  },
+  signDigestWithK(d: Uint8Array, e: Uint8Array, k: Uint8Array): Buffer | null {
+    return loadSm2Native().testSignDigestWithK(d, e, k);
+  },
+};
