@@ -64,6 +64,8 @@ export interface ParsedCertificate {
   /** Hex key identifiers from the SKI / AKI extensions, when present. */
   readonly subjectKeyId: string | undefined;
   readonly authorityKeyId: string | undefined;
+  /** Both signature algorithm fields (outer and in the TBS) say SM2-with-SM3. */
+  readonly signedWithSm2Sm3: boolean;
 }
 
 export type CertificateInput = ParsedCertificate | string | Uint8Array;
@@ -361,6 +363,8 @@ function parseDer(der: Buffer): ParsedCertificate {
       ? Buffer.from(AsnConvert.parse(ski.extnValue.buffer, SubjectKeyIdentifier).buffer).toString('hex')
       : undefined,
     authorityKeyId: akiValue ? Buffer.from(akiValue.buffer).toString('hex') : undefined,
+    signedWithSm2Sm3:
+      cert.signatureAlgorithm.algorithm === OID.sm2WithSm3 && tbs.signature.algorithm === OID.sm2WithSm3,
   };
 }
 
@@ -372,9 +376,7 @@ function parseDer(der: Buffer): ParsedCertificate {
 export function verifyCertificateSignature(cert: CertificateInput, issuerCert: CertificateInput): boolean {
   const subject = toParsed(cert);
   const issuer = toParsed(issuerCert);
-  const parsed = AsnConvert.parse(subject.der, Certificate);
-  if (parsed.signatureAlgorithm.algorithm !== OID.sm2WithSm3) return false;
-  if (parsed.tbsCertificate.signature.algorithm !== OID.sm2WithSm3) return false;
+  if (!subject.signedWithSm2Sm3) return false;
   const { tbs, signature } = splitCertificate(subject.der);
   return sm2Verify(issuer.publicKey65, tbs, signature);
 }

@@ -92,6 +92,17 @@ describe('X.509 seal PKI', () => {
     const tamperedSig = Buffer.from(seal.der);
     tamperedSig[tamperedSig.length - 5]! ^= 0x01;
     assert.equal(verifyCertificateSignature(tamperedSig, root), false);
+
+    // The outer signatureAlgorithm (outside the signed TBS) changed to 1.2.156.10197.1.502: the
+    // signature still matches the TBS, but the certificate no longer says SM2-with-SM3.
+    const sm2WithSm3 = Buffer.from('06082a811ccf55018375', 'hex');
+    const outer = seal.der.lastIndexOf(sm2WithSm3);
+    assert.ok(outer > seal.der.indexOf(sm2WithSm3), 'the OID stands twice');
+    const otherAlg = Buffer.from(seal.der);
+    otherAlg[outer + sm2WithSm3.length - 1] = 0x76;
+    assert.equal(parseCertificate(otherAlg).signedWithSm2Sm3, false);
+    assert.equal(verifyCertificateSignature(otherAlg, root), false);
+    assert.equal(parseCertificate(seal.der).signedWithSm2Sm3, true);
   });
 
   test('openssl reads both certificates and shows the Chinese names', {
