@@ -131,23 +131,57 @@ async function scanCode(keyring: Keyring, code: string, now: Date): Promise<Scan
   return { codeType: 'unknown', reason: 'MALFORMED', identifier: null };
 }
 
-function view(ctx: ServiceContext, row: CheckedCertificate): VerifiedCertificate {
+/** What a check shows from a certificate version's signed data (kind name, holder, face). */
+type Opened = Pick<CertificateAssertion, 'face'> & { kindName: string; holderName: string };
+
+/**
+ * Signed data opened for recent checks, per vault (so two keys never share), by identifier (which
+ * carries the version) and the signed data's digest: immutable, and checked again and again while
+ * a holder shows it. Personal data, so few and briefly: at most OPENED_CACHE_SIZE versions, each
+ * for OPENED_CACHE_MS after it was opened.
+ */
+const openedCaches = new WeakMap<ServiceContext['vault'], Map<string, { opened: Opened; at: number }>>();
+const OPENED_CACHE_SIZE = 1000;
+const OPENED_CACHE_MS = 60_000;
+
+function openSignedData(ctx: ServiceContext, row: CheckedCertificate): Opened {
+  let cache = openedCaches.get(ctx.vault);
+  if (!cache) {
+    cache = new Map();
+    openedCaches.set(ctx.vault, cache);
+  }
+  const key = `${row.identifier}:${row.signedDataDigest}`;
+  const hit = cache.get(key);
+  if (hit && performance.now() - hit.at <= OPENED_CACHE_MS) return hit.opened;
   const assertion = JSON.parse(
     ctx.vault.open('certificate.signed_data', row.signedDataEnc),
   ) as CertificateAssertion;
+  const opened: Opened = {
+    kindName: assertion.kind.name,
+    holderName: assertion.holder.name,
+    face: assertion.face,
+  };
+  cache.delete(key);
+  if (cache.size >= OPENED_CACHE_SIZE) cache.delete(cache.keys().next().value!);
+  cache.set(key, { opened, at: performance.now() });
+  return opened;
+}
+
+function view(ctx: ServiceContext, row: CheckedCertificate): VerifiedCertificate {
+  const opened = openSignedData(ctx, row);
   const status = row.status;
   return {
     identifier: row.identifier,
     version: row.version,
     // The kind's name as sealed: no catalog read per check (the catalog is the largest row read).
-    kind: { code: row.kindCode, name: assertion.kind.name },
+    kind: { code: row.kindCode, name: opened.kindName },
     regionCode: row.regionCode,
     status,
     statusCode: certificateStatusCodes[status].code,
     statusName: certificateStatusCodes[status].name,
     certificateNumber: row.certificateNumber,
-    holderName: assertion.holder.name,
-    face: assertion.face,
+    holderName: opened.holderName,
+    face: opened.face,
     issueDate: row.issueDate,
     validFrom: row.validFrom,
     validTo: row.validTo,
