@@ -19,7 +19,7 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { loadavg, tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { gzipSync } from 'node:zlib';
@@ -357,6 +357,7 @@ export async function run(): Promise<Record<string, number | string | null>> {
     };
 
     // Warm-up (JIT, connection pools) with tokens from the wallet service itself; its rate is printed.
+    const loadBefore = loadavg()[0]!;
     await load(`${base}/healthz`, {});
     const walletStart = performance.now();
     const warmTokens = await tokensFromWallet(ctx, keyring, holdings, 500);
@@ -387,7 +388,12 @@ export async function run(): Promise<Record<string, number | string | null>> {
     });
 
     const ratio = max.requestsPerSecond / health.requestsPerSecond;
+    const loadAfter = loadavg()[0]!;
     console.log(`online verification, real server on PostgreSQL (${holdings.length} certificates), loopback`);
+    // Wall-clock rates here depend on what else runs on the machine; the CPU per request much less.
+    console.log(
+      `  machine load (1 min average): ${loadBefore.toFixed(1)} before, ${loadAfter.toFixed(1)} after`,
+    );
     console.log(`  wallet service makes ${walletRate.toFixed(0)} 亮证 tokens/s here (warm-up tokens)`);
     console.log(
       `  /healthz:              ${health.requestsPerSecond.toFixed(0)} req/s (p99 ${health.p99} ms)`,
@@ -420,6 +426,8 @@ export async function run(): Promise<Record<string, number | string | null>> {
       );
     }
     return {
+      loadBefore: Number(loadBefore.toFixed(1)),
+      loadAfter: Number(loadAfter.toFixed(1)),
       healthzPerSecond: Math.round(health.requestsPerSecond),
       verifyPerSecond: Math.round(max.requestsPerSecond),
       ratio: Number(ratio.toFixed(3)),
