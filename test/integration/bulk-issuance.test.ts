@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { sql } from 'drizzle-orm';
+import { sm3Hex } from '../../src/crypto/sm3.ts';
 import { KINDS } from '../../src/domain/catalog/kinds.ts';
 import { sampleRecord } from '../../src/domain/rules/samples.ts';
 import { verifyAuditTrail } from '../../src/services/audit/verify-audit.ts';
@@ -83,6 +84,47 @@ for (const engine of await engines()) {
       const again = await submitRecords(ctx, source, batch, { bulk: true, chunkSize: 20 });
       assert.ok(again.filter((r) => r.sourceRecordId !== 'REJ-1').every((r) => r.status === 'duplicate'));
       assert.equal(await count('select count(*)::int as n from certificates'), before);
+    });
+
+    test('licences of one holder in one chunk leave the holder as one by one would: last name, last phone given', async () => {
+      const ctx = await openIntakeContext(t.ctx, t.keyring);
+      const source = { clientId: 'bulk-test', regionCode: '210000', actor: t.cliActor };
+      const batch = [
+        rec(300, 'SHARED-1', 1, 'issue', { holder: { phone: '13900000001' } }),
+        rec(300, 'SHARED-2', 1, 'issue', { holder: { phone: '13900000002' } }),
+        // No phone: one by one, the holder keeps the phone the record before gave.
+        rec(300, 'SHARED-3', 1, 'issue', { holder: { phone: undefined } }),
+        rec(301, 'SHARED-4', 1, 'issue'),
+      ];
+      const results = await submitRecords(ctx, source, batch, { bulk: true });
+      assert.deepEqual(
+        results.map((r) => r.status),
+        ['issued', 'issued', 'issued', 'issued'],
+      );
+      const holder = batch[0]!.holder;
+      const rows = await t.db.store.query<{
+        id: string;
+        name_enc: string;
+        phone_enc: string;
+        phone_index: string;
+      }>(
+        sql`select id, name_enc, phone_enc, phone_index from holders where id_index = ${t.vault.index('holder.id', `${holder.idType}:${holder.id}`)}`,
+      );
+      assert.equal(rows.length, 1);
+      assert.equal(t.vault.open('holder.name', rows[0]!.name_enc), holder.name);
+      assert.equal(t.vault.open('holder.phone', rows[0]!.phone_enc), '13900000002');
+      assert.equal(rows[0]!.phone_index, t.vault.index('holder.phone', '13900000002'));
+      const licences = await t.db.store.query<{ n: number }>(
+        sql`select count(*)::int as n from licences where holder_id = ${rows[0]!.id}`,
+      );
+      assert.equal(licences[0]!.n, 3);
+      // The certificate's sealed signed data opens to exactly the bytes signed.
+      const cert = await t.db.store.query<{ signed_data_enc: string; signed_data_digest: string }>(
+        sql`select signed_data_enc, signed_data_digest from certificates where source_record_id = 'SHARED-4'`,
+      );
+      const signed = t.vault.open('certificate.signed_data', cert[0]!.signed_data_enc);
+      assert.equal(sm3Hex(signed), cert[0]!.signed_data_digest);
+      assert.equal(JSON.parse(signed).holder.id, batch[3]!.holder.id);
     });
 
     test('a chunk that meets a known licence falls back to per-record transactions, writing nothing twice', async () => {

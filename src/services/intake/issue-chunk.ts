@@ -3,9 +3,8 @@ import { getKind } from '../../domain/catalog/index.ts';
 import { formatIdentifier, formatSerial } from '../../domain/identifiers.ts';
 import type { IntakeRecord } from '../../domain/rules/types.ts';
 import { insertRows } from '../../store/bulk-insert.ts';
-import { type AuditEntry, appendAuditMany } from '../audit/append-audit.ts';
+import { type AuditBatchItem, appendAuditBatch } from '../audit/append-audit.ts';
 import { lockCatalogVersion } from '../catalog/catalog-versions.ts';
-import { holderIndex } from '../holders/upsert-holder.ts';
 import { buildAssertion, sealAssertions } from '../issuance/seal-certificate.ts';
 import { deliveryTitle } from './process-record.ts';
 import type { IntakeContext, IntakeEnvelope, IntakeResult, IntakeSource } from './types.ts';
@@ -42,10 +41,12 @@ export async function issueChunk(
       // the tables have no statistics yet, so the planner takes `id = any(<200 ids>)` for "the
       // whole table" and the LIMIT for "stops at the first row": it read intake_records and
       // licences end to end for every chunk (quadratic in the load). Index paths only, then.
-      await tx.execute(sql`select set_config('enable_seqscan', 'off', true)`);
-      // The per-licence locks, in a fixed order (several bulk writers never deadlock).
+      // The setting rides with the per-licence locks, taken in a fixed order (several bulk writers
+      // never deadlock); the reads must come in a later statement, whose snapshot sees what the
+      // previous holders of these locks committed.
       await tx.execute(
-        sql`select pg_advisory_xact_lock(hashtext('licence:' || x)) from unnest(string_to_array(${idList}, ',')) as x order by x`,
+        sql`select set_config('enable_seqscan', 'off', true), (select count(pg_advisory_xact_lock(hashtext('licence:' || x)))
+              from (select x from unnest(string_to_array(${idList}, ',')) as x order by x offset 0) s)`,
       );
       const known = (await tx.execute(sql`
         select 1 from intake_records where source_record_id = any(string_to_array(${idList}, ','))
@@ -54,36 +55,55 @@ export async function issueChunk(
         limit 1`)) as unknown as { rows: unknown[] };
       if (known.rows.length > 0) return null;
 
-      // Holders: one row per distinct holder (the same company may hold many licences).
-      const holderRows = new Map<string, Record<string, unknown>>();
-      const indexes = entries.map(({ record }) =>
-        holderIndex(ctx.vault, record.holder.idType, record.holder.id),
+      // Holders: one row per distinct holder (the same company may hold many licences). The
+      // last record of a holder wins (as one by one would), so walk backwards; each holder's
+      // identity is sealed once, however many licences it holds.
+      const vault = ctx.vault;
+      // holderIndex's key (upsert-holder.ts), for the whole chunk at once.
+      const indexes = vault.indexMany(
+        'holder.id',
+        entries.map(({ record }) => `${record.holder.idType}:${record.holder.id}`),
       );
-      // The last record of a holder wins (as one by one would), so walk backwards and seal each
-      // holder's identity once, however many licences it holds.
+      const holders = new Map<
+        string,
+        { idType: string; id: string; name: string; phone: string | undefined }
+      >();
       for (let i = entries.length - 1; i >= 0; i--) {
-        const { record } = entries[i]!;
-        const idIndex = indexes[i]!;
-        const later = holderRows.get(idIndex);
-        if (later) {
-          // One by one, a record without a phone keeps the phone an earlier record gave.
-          if (later.phone_enc === null && record.holder.phone) {
-            later.phone_enc = ctx.vault.seal('holder.phone', record.holder.phone);
-            later.phone_index = ctx.vault.index('holder.phone', record.holder.phone);
-          }
-          continue;
-        }
-        holderRows.set(idIndex, {
+        const { holder } = entries[i]!.record;
+        const later = holders.get(indexes[i]!);
+        if (!later) holders.set(indexes[i]!, { ...holder, phone: holder.phone || undefined });
+        // One by one, a record without a phone keeps the phone an earlier record gave.
+        else if (later.phone === undefined && holder.phone) later.phone = holder.phone;
+      }
+      const distinct = [...holders.values()];
+      const idEnc = vault.sealMany(
+        'holder.id',
+        distinct.map((h) => h.id),
+      );
+      const nameEnc = vault.sealMany(
+        'holder.name',
+        distinct.map((h) => h.name),
+      );
+      const phones = distinct.flatMap((h) => (h.phone === undefined ? [] : [h.phone]));
+      const phoneEnc = vault.sealMany('holder.phone', phones);
+      const phoneIndex = vault.indexMany('holder.phone', phones);
+      let phoneAt = 0;
+      const holderRows = [...holders.keys()].map((idIndex, k) => {
+        const h = distinct[k]!;
+        const withPhone = h.phone !== undefined;
+        const row = {
           id_index: idIndex,
-          id_type: record.holder.idType,
-          id_enc: ctx.vault.seal('holder.id', record.holder.id),
-          name_enc: ctx.vault.seal('holder.name', record.holder.name),
-          phone_enc: record.holder.phone ? ctx.vault.seal('holder.phone', record.holder.phone) : null,
-          phone_index: record.holder.phone ? ctx.vault.index('holder.phone', record.holder.phone) : null,
+          id_type: h.idType,
+          id_enc: idEnc[k]!,
+          name_enc: nameEnc[k]!,
+          phone_enc: withPhone ? phoneEnc[phoneAt]! : null,
+          phone_index: withPhone ? phoneIndex[phoneAt]! : null,
           created_at: now,
           updated_at: now,
-        });
-      }
+        };
+        if (withPhone) phoneAt++;
+        return row;
+      });
       const upserted = await insertRows<{ id: string; id_index: string }>(
         tx,
         'holders',
@@ -97,7 +117,7 @@ export async function issueChunk(
           created_at: 'timestamptz',
           updated_at: 'timestamptz',
         },
-        [...holderRows.values()],
+        holderRows,
         sql`on conflict (id_index) do update set name_enc = excluded.name_enc,
               phone_enc = coalesce(excluded.phone_enc, holders.phone_enc),
               phone_index = coalesce(excluded.phone_index, holders.phone_index),
@@ -141,6 +161,10 @@ export async function issueChunk(
         prepared.map((p) => p.assertion),
       );
       if (!ctx.catalog.locked) await lockCatalogVersion(tx, ctx.catalog.version, now);
+      const signedDataEnc = vault.sealMany(
+        'certificate.signed_data',
+        seals.map((s) => s.signedData),
+      );
 
       await insertRows(
         tx,
@@ -217,7 +241,7 @@ export async function issueChunk(
           valid_from: p.record.validFrom ?? null,
           valid_to: p.record.validTo ?? null,
           catalog_version: ctx.catalog.version,
-          signed_data_enc: ctx.vault.seal('certificate.signed_data', seals[i]!.signedData.toString('utf8')),
+          signed_data_enc: signedDataEnc[i]!,
           signed_data_digest: seals[i]!.signedDataDigest,
           signature: seals[i]!.signature.toString('base64'),
           seal_key_id: signer.keyId,
@@ -300,20 +324,30 @@ export async function issueChunk(
           received_at: now,
         })),
       );
-      const audits: AuditEntry[] = prepared.map((p, i) => ({
-        action: 'certificate.issue',
-        regionCode: p.env.regionCode,
-        targetType: 'certificate',
-        targetId: p.identifier,
-        details: {
-          event: p.env.event,
-          version: 1,
-          previous: null,
-          catalogVersion: ctx.catalog.version,
-          digest: seals[i]!.signedDataDigest,
-        },
-      }));
-      await appendAuditMany(tx, source.actor, audits, { at: now, requestId: ctx.requestId });
+      // The whole chunk's audit records in three statements, whatever the number of regions.
+      const meta = { at: now, requestId: ctx.requestId };
+      await appendAuditBatch(
+        tx,
+        prepared.map(
+          (p, i): AuditBatchItem => ({
+            actor: source.actor,
+            meta,
+            entry: {
+              action: 'certificate.issue',
+              regionCode: p.env.regionCode,
+              targetType: 'certificate',
+              targetId: p.identifier,
+              details: {
+                event: p.env.event,
+                version: 1,
+                previous: null,
+                catalogVersion: ctx.catalog.version,
+                digest: seals[i]!.signedDataDigest,
+              },
+            },
+          }),
+        ),
+      );
       sealed = true;
       return prepared.map(
         (p): IntakeResult => ({
