@@ -1,6 +1,6 @@
-import * as nodeCrypto from 'node:crypto';
-import { createCipheriv, createHash, randomBytes } from 'node:crypto';
+import { createCipheriv, randomBytes } from 'node:crypto';
 import { blindIndex, deriveKey, normalizeIdentifier } from '../crypto/kdf.ts';
+import { Sm3Hmac } from '../crypto/sm3.ts';
 import { sm4Open, sm4Seal } from '../crypto/sm4.ts';
 import { AppError } from '../errors.ts';
 
@@ -20,7 +20,7 @@ export class PiiVault {
   readonly #encKey: Buffer;
   readonly #indexKeys = new Map<string, Buffer>();
   #batch: BatchKeys | undefined;
-  readonly #indexMacs = new Map<string, Hmac>();
+  readonly #indexMacs = new Map<string, Sm3Hmac>();
 
   constructor(kek: Buffer) {
     this.#kek = kek;
@@ -50,7 +50,7 @@ export class PiiVault {
   indexMany(field: string, values: readonly string[]): string[] {
     let mac = this.#indexMacs.get(field);
     if (!mac) {
-      mac = new Hmac(this.#indexKey(field));
+      mac = new Sm3Hmac(this.#indexKey(field));
       this.#indexMacs.set(field, mac);
     }
     return values.map((value) => {
@@ -92,11 +92,11 @@ const TAG = 32;
 
 interface BatchKeys {
   encKey: Buffer;
-  mac: Hmac;
+  mac: Sm3Hmac;
 }
 
 function batchKeys(key: Buffer): BatchKeys {
-  return { encKey: deriveKey(key, 'sm4-seal:enc', 16), mac: new Hmac(deriveKey(key, 'sm4-seal:mac', 32)) };
+  return { encKey: deriveKey(key, 'sm4-seal:enc', 16), mac: new Sm3Hmac(deriveKey(key, 'sm4-seal:mac', 32)) };
 }
 
 /**
@@ -155,52 +155,4 @@ function sealAll(keys: BatchKeys, aad: Buffer, values: readonly (string | Uint8A
     out[i] = sealed.toString('base64');
   }
   return out;
-}
-
-/**
- * SM3 of one input. `crypto.hash` (one call, no Hash object) came in Node 20.12; package.json
- * allows 20.6, where a Hash object gives the same digest, only slower.
- */
-const sm3: (data: Uint8Array) => Buffer =
-  typeof nodeCrypto.hash === 'function'
-    ? (data) => nodeCrypto.hash('sm3', data, 'buffer')
-    : (data) => createHash('sm3').update(data).digest();
-
-const SM3_BLOCK = 64;
-const SM3_LENGTH = 32;
-
-/**
- * HMAC-SM3 (RFC 2104) from two one-shot SM3 calls over a reused buffer that starts with the
- * padded key: a Node Hmac object per value costs several times the hashing itself.
- */
-class Hmac {
-  readonly #outer = Buffer.alloc(SM3_BLOCK + SM3_LENGTH);
-  #inner = Buffer.alloc(SM3_BLOCK + 256);
-
-  constructor(key: Buffer) {
-    // Keys here are derived, 32 bytes: never longer than a block, so never hashed first.
-    if (key.length > SM3_BLOCK) throw new Error('HMAC key longer than a block');
-    for (let i = 0; i < SM3_BLOCK; i++) {
-      const k = key[i] ?? 0;
-      this.#inner[i] = k ^ 0x36;
-      this.#outer[i] = k ^ 0x5c;
-    }
-  }
-
-  mac(parts: readonly Uint8Array[]): Buffer {
-    let length = SM3_BLOCK;
-    for (const p of parts) length += p.length;
-    if (length > this.#inner.length) {
-      const grown = Buffer.alloc(Math.max(length, this.#inner.length * 2));
-      this.#inner.copy(grown, 0, 0, SM3_BLOCK);
-      this.#inner = grown;
-    }
-    let at = SM3_BLOCK;
-    for (const p of parts) {
-      this.#inner.set(p, at);
-      at += p.length;
-    }
-    this.#outer.set(sm3(this.#inner.subarray(0, length)), SM3_BLOCK);
-    return sm3(this.#outer);
-  }
 }

@@ -1,8 +1,9 @@
 import assert from 'node:assert/strict';
+import { createHmac } from 'node:crypto';
 import { describe, test } from 'node:test';
 import fc from 'fast-check';
 import { sm3 as sm3js } from 'sm-crypto-v2';
-import { hmacSm3, sm3, sm3Hex } from '../../../src/crypto/sm3.ts';
+import { hmacSm3, Sm3Hmac, sm3, sm3Hex } from '../../../src/crypto/sm3.ts';
 
 describe('SM3 (GB/T 32905)', () => {
   test('standard vectors', () => {
@@ -28,5 +29,29 @@ describe('SM3 (GB/T 32905)', () => {
       ),
       { numRuns: 100 },
     );
+  });
+
+  test('HMAC over reused buffers equals OpenSSL HMAC-SM3 for every key length (long keys hashed first)', () => {
+    fc.assert(
+      fc.property(
+        fc.uint8Array({ maxLength: 200 }),
+        fc.array(fc.uint8Array({ maxLength: 400 }), { maxLength: 5 }),
+        (key, parts) => {
+          const reused = new Sm3Hmac(key);
+          const expected = (data: Uint8Array) => createHmac('sm3', key).update(data).digest('hex');
+          // Twice through the same object: the inner buffer grows and is reused.
+          for (let round = 0; round < 2; round++) {
+            assert.equal(reused.mac(parts).toString('hex'), expected(Buffer.concat(parts)));
+          }
+          assert.equal(hmacSm3(key, Buffer.concat(parts)).toString('hex'), expected(Buffer.concat(parts)));
+        },
+      ),
+      { numRuns: 200 },
+    );
+    assert.equal(
+      hmacSm3('key', 'data').toString('hex'),
+      createHmac('sm3', 'key').update('data').digest('hex'),
+    );
+    assert.equal(sm3Hex(''), sm3(new Uint8Array()).toString('hex'));
   });
 });
