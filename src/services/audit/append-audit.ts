@@ -1,5 +1,5 @@
-import canonicalize from 'canonicalize';
 import { type SQL, sql } from 'drizzle-orm';
+import { canonicalJson } from '../../crypto/canonical-json.ts';
 import { sm3Hex } from '../../crypto/sm3.ts';
 import { insertRows } from '../../store/bulk-insert.ts';
 import type { Db } from '../../store/db.ts';
@@ -48,9 +48,7 @@ export interface HashedFields {
 
 /** The SM3 over the canonical JSON (RFC 8785) of every field but the hash itself. */
 export function auditHash(f: HashedFields): string {
-  const canonical = canonicalize({ ...f, at: f.at.toISOString() });
-  if (canonical === undefined) throw new Error('audit record cannot be canonicalized');
-  return sm3Hex(canonical);
+  return sm3Hex(canonicalJson({ ...f, at: f.at.toISOString() }));
 }
 
 type AuditMeta = { at: Date; requestId?: string | undefined };

@@ -1,5 +1,5 @@
-import canonicalize from 'canonicalize';
 import { and, desc, eq, isNull } from 'drizzle-orm';
+import { canonicalJson } from '../../crypto/canonical-json.ts';
 import { sm3Hex } from '../../crypto/sm3.ts';
 import { type CatalogContent, DEFAULT_CATALOG } from '../../domain/catalog/index.ts';
 import { AppError } from '../../errors.ts';
@@ -21,8 +21,12 @@ export interface CatalogVersionView {
 }
 
 export function catalogContentDigest(content: CatalogContent): string {
-  const canonical = canonicalize(content);
-  if (canonical === undefined) throw new AppError('VALIDATION_FAILED', '目录内容无法规范化');
+  let canonical: string;
+  try {
+    canonical = canonicalJson(content);
+  } catch (cause) {
+    throw new AppError('VALIDATION_FAILED', `目录内容无法规范化：${(cause as Error).message}`, { cause });
+  }
   return sm3Hex(canonical);
 }
 

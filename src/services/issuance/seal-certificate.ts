@@ -1,8 +1,8 @@
+import { canonicalJson } from '../../crypto/canonical-json.ts';
 import { type Signer, signAll } from '../../crypto/signer.ts';
 import { sm3Hex } from '../../crypto/sm3.ts';
 import type { IntakeEvent } from '../../domain/lifecycle.ts';
 import type { IntakeRecord } from '../../domain/rules/types.ts';
-import { canonicalJson } from './canonical-json.ts';
 
 /** What an e-certificate asserts, exactly as signed. Status is not in it: status is looked up. */
 export interface CertificateAssertion {

@@ -1,5 +1,5 @@
-import canonicalize from 'canonicalize';
 import { asc, inArray } from 'drizzle-orm';
+import { canonicalJson } from '../../crypto/canonical-json.ts';
 import { certificates } from '../../store/schema.ts';
 import type { Actor, ServiceContext } from '../context.ts';
 import type { Keyring } from '../keys/keyring.ts';
@@ -40,8 +40,6 @@ export async function getStatusList(
     sealKeyId: signer.keyId,
     entries: rows as StatusList['entries'],
   };
-  const canonical = canonicalize(body);
-  if (canonical === undefined) throw new Error('status list cannot be canonicalized');
-  const signature = await signer.sign(Buffer.from(canonical, 'utf8'));
+  const signature = await signer.sign(Buffer.from(canonicalJson(body), 'utf8'));
   return { ...body, signature: signature.toString('base64') };
 }

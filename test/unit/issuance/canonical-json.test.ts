@@ -2,9 +2,9 @@ import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { describe, test } from 'node:test';
 import canonicalize from 'canonicalize';
+import { canonicalJson } from '../../../src/crypto/canonical-json.ts';
 import { KINDS } from '../../../src/domain/catalog/kinds.ts';
 import { sampleRecord } from '../../../src/domain/rules/samples.ts';
-import { canonicalJson } from '../../../src/services/issuance/canonical-json.ts';
 import { buildAssertion, canonicalAssertion } from '../../../src/services/issuance/seal-certificate.ts';
 
 /** A random JSON value: nested objects and arrays, awkward strings and numbers. */
