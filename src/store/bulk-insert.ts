@@ -52,6 +52,11 @@ function transactionClient(tx: Db): pg.Client | null {
   return client instanceof pg.Client ? client : null;
 }
 
+/** Whether insertRows without a `tail` goes by COPY on this handle. */
+export function canCopy(tx: Db): boolean {
+  return transactionClient(tx) !== null;
+}
+
 const NEEDS_ESCAPE = /[\\\n\r\t]/;
 const ESCAPES = /[\\\n\r\t]/g;
 const ESCAPED: Record<string, string> = { '\\': '\\\\', '\n': '\\n', '\r': '\\r', '\t': '\\t' };

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { sql } from 'drizzle-orm';
-import { appendAudit } from '../../src/services/audit/append-audit.ts';
+import { appendAudit, appendAuditBatch } from '../../src/services/audit/append-audit.ts';
 import { verifyAuditTrail } from '../../src/services/audit/verify-audit.ts';
 import type { Actor } from '../../src/services/context.ts';
 import { sqlState } from '../../src/store/errors.ts';
@@ -52,6 +52,29 @@ for (const engine of await engines()) {
       assert.equal(v.ok, true, JSON.stringify(v.problems));
       assert.equal(v.records, 30);
       assert.deepEqual(v.chains.map((c) => c.chain).sort(), ['210000', '210100', '210102', '210200']);
+    });
+
+    test('a large batch (COPY on PostgreSQL) chains on the heads and verifies, with text that needs escaping', async () => {
+      const before = await verifyAuditTrail(db.store.db);
+      const items = Array.from({ length: 150 }, (_, i) => ({
+        actor,
+        entry: {
+          action: 'staff.update' as const,
+          regionCode: ['210100', '210102', '210211'][i % 3]!,
+          targetType: 'staff',
+          targetId: `batch-${i}`,
+          details: { i, note: 'tab\there\nnew line \\ backslash “引号” 😀' },
+        },
+        meta: { at: new Date(Date.UTC(2026, 1, 1, 0, 0, i)), requestId: `rb${i}` },
+      }));
+      await db.store.db.transaction((tx) => appendAuditBatch(tx, items));
+      const v = await verifyAuditTrail(db.store.db, { pageSize: 40 });
+      assert.equal(v.ok, true, JSON.stringify(v.problems));
+      assert.equal(v.records, before.records + 150);
+      const [row] = await db.store.query<{ details: { note: string } }>(
+        sql`select details from audit_log where target_id = 'batch-149'`,
+      );
+      assert.equal(row!.details.note, 'tab\there\nnew line \\ backslash “引号” 😀');
     });
 
     test('ordinary sessions cannot update or delete audit records', async () => {
