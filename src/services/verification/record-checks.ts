@@ -183,14 +183,16 @@ async function recordOnPool(
       await client.query('begin');
     }
     const judged = judge(checks, lookup, found);
-    // Built on the guesses and sent in the same turn of the event loop, so batches reach their
-    // connections in the order they were chained; each then waits at the head rows inside
-    // PostgreSQL for the one before it to commit.
+    // Built on the guesses at once, so the next batch can be judged and built meanwhile, but sent
+    // only when the previous guessed append has finished: sent together, the later one's backend
+    // often reached the head rows first, found its base not yet written and had to be sent again
+    // (misses seen in every load run, each a resend and a wait behind the flush before it).
     const guessed = guessedAppend(judged.audit, { heads, alongside: judged.alongside });
     if (guessed) {
       const text = `savepoint guessed; ${inline(guessed.statement)}; release guessed; commit`;
       const turn = heads.sending();
       try {
+        await turn.previous;
         for (let attempt = 1; ; attempt++) {
           try {
             await client.query(text);
