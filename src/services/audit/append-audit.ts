@@ -67,6 +67,26 @@ async function lockChainHead(tx: Db, chain: string): Promise<{ seq: number; hash
   return head ? { seq: Number(head.seq), hash: head.hash } : { seq: 0, hash: GENESIS_HASH };
 }
 
+/** audit_log's columns for insertRows (COPY on PostgreSQL), as auditRow names them. */
+const AUDIT_LOG_TYPES: Record<string, ColumnType> = {
+  chain: 'text',
+  seq: 'bigint',
+  at: 'timestamptz',
+  actor_type: 'text',
+  actor_id: 'text',
+  actor_role: 'text',
+  actor_region: 'text',
+  action: 'text',
+  target_type: 'text',
+  target_id: 'text',
+  region_code: 'text',
+  request_id: 'text',
+  outcome: 'text',
+  details: 'jsonb',
+  prev_hash: 'text',
+  hash: 'text',
+};
+
 /** A record's row for the multi-row inserts, in audit_log's column names. */
 export function auditRow(fields: HashedFields, hash: string) {
   return {
@@ -172,29 +192,7 @@ export async function appendAuditMany(
       prev = { seq: fields.seq, hash };
       return auditRow(fields, hash);
     });
-    await insertRows(
-      tx,
-      'audit_log',
-      {
-        chain: 'text',
-        seq: 'bigint',
-        at: 'timestamptz',
-        actor_type: 'text',
-        actor_id: 'text',
-        actor_role: 'text',
-        actor_region: 'text',
-        action: 'text',
-        target_type: 'text',
-        target_id: 'text',
-        region_code: 'text',
-        request_id: 'text',
-        outcome: 'text',
-        details: 'jsonb',
-        prev_hash: 'text',
-        hash: 'text',
-      },
-      rows,
-    );
+    await insertRows(tx, 'audit_log', AUDIT_LOG_TYPES, rows);
     await tx
       .insert(auditHeads)
       .values({ chain, seq: prev.seq, hash: prev.hash, updatedAt: meta.at })
@@ -336,27 +334,6 @@ function chainBatch(
   };
 }
 
-/** Writes a batch's records and its chains' new heads, the chains being locked already. */
-/** audit_log's columns for COPY, as auditRow names them. */
-const AUDIT_LOG_TYPES: Record<string, ColumnType> = {
-  chain: 'text',
-  seq: 'bigint',
-  at: 'timestamptz',
-  actor_type: 'text',
-  actor_id: 'text',
-  actor_role: 'text',
-  actor_region: 'text',
-  action: 'text',
-  target_type: 'text',
-  target_id: 'text',
-  region_code: 'text',
-  request_id: 'text',
-  outcome: 'text',
-  details: 'jsonb',
-  prev_hash: 'text',
-  hash: 'text',
-};
-
 /**
  * From this many records a batch goes in by COPY where the transaction allows it (PostgreSQL):
  * one round trip more than the single statement below, but PostgreSQL no longer parses every
@@ -364,6 +341,7 @@ const AUDIT_LOG_TYPES: Record<string, ColumnType> = {
  */
 const COPY_FROM_RECORDS = 64;
 
+/** Writes a batch's records and its chains' new heads, the chains being locked already. */
 async function writeBatch(tx: Db, batch: ReturnType<typeof chainBatch>): Promise<void> {
   if (batch.rows.length >= COPY_FROM_RECORDS && canCopy(tx)) {
     await insertRows(tx, 'audit_log', AUDIT_LOG_TYPES, batch.rows);
