@@ -1,23 +1,18 @@
 import * as nodeCrypto from 'node:crypto';
 
 /*
- * SM3 (GB/T 32905) and HMAC-SM3 through Node's OpenSSL. `crypto.hash` (one call, no Hash object)
- * came in Node 20.12 and costs a fraction of createHash for the small inputs hashed here (audit
- * records, signed data, request signatures); package.json allows 20.6, where a Hash object gives
- * the same digest, only slower.
+ * SM3 (GB/T 32905) and HMAC-SM3 through Node's OpenSSL. `crypto.hash` (one call, no Hash object,
+ * Node >= 20.12, which package.json requires) costs a fraction of createHash for the small inputs
+ * hashed here: audit records, signed data, request signatures.
  */
-
-const oneShot = typeof nodeCrypto.hash === 'function' ? nodeCrypto.hash : undefined;
 
 /** SM3 digest. */
 export function sm3(data: Uint8Array | string): Buffer {
-  return oneShot
-    ? (oneShot('sm3', data, 'buffer') as unknown as Buffer)
-    : nodeCrypto.createHash('sm3').update(data).digest();
+  return nodeCrypto.hash('sm3', data, 'buffer') as unknown as Buffer;
 }
 
 export function sm3Hex(data: Uint8Array | string): string {
-  return oneShot ? oneShot('sm3', data, 'hex') : nodeCrypto.createHash('sm3').update(data).digest('hex');
+  return nodeCrypto.hash('sm3', data, 'hex');
 }
 
 const SM3_BLOCK = 64;
