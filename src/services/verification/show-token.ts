@@ -1,26 +1,8 @@
 /**
  * The 亮证 token: what the holder's phone shows as a QR code for an officer to scan. It lives
- * for at most 60 s and verifies once (its nonce is spent on the first check).
- *
- * Binary layout, format 2 (the document QR payload is format 1, so neither passes as the other;
- * the seal key's other signed data start with `{` or 0x30):
- *
- *   off  len  field
- *   0    1    format (0x02)
- *   1    4    issued at, seconds since 1970 UTC, uint32 big-endian
- *   5    2    lifetime in seconds, uint16 (expiry = issued at + lifetime, ≤ 60)
- *   7    16   random nonce
- *   23   8    seal certificate fingerprint: SM3(certificate DER)[0..8]
- *   31   1    status code at signing (national table: 10, 01, 02, 03, 09), as a number
- *   32   1+n  identifier, ASCII (carries the version, repeated below for the reader)
- *   ..   2    version, uint16
- *   ..   1+n  kind code, ASCII
- *   ..   1+n  holder name, UTF-8, masked for persons
- *   ..   1+n  certificate number, UTF-8, masked when it is an ID number
- *   ..   64   SM2 signature (default ID) over all bytes above, raw r‖s
- *
- * Text form: base64url of the bytes (about 290 characters, QR byte mode). A base64url text
- * never matches the document QR's `https://…/v#digits` form.
+ * for at most 60 s and verifies once (its nonce is spent on the first check). Its bytes (format 2)
+ * are laid out and read in src/domain/show-token-layout.ts, which the officer's page shares;
+ * this module signs them and checks the signature and the seal.
  */
 import { randomBytes } from 'node:crypto';
 import { type Signer, verifySignature } from '../../crypto/signer.ts';
@@ -28,12 +10,15 @@ import { sm2SignatureFromRaw, sm2SignatureToRaw, sm2VerifyAsync } from '../../cr
 import { type ParsedCertificate, parseCertificate } from '../../crypto/x509.ts';
 import { sealFingerprint } from '../../documents/qr/payload.ts';
 import { isValidIdentifier, parseIdentifier } from '../../domain/identifiers.ts';
+import {
+  readShowToken,
+  SHOW_TOKEN_FORMAT,
+  SHOW_TOKEN_MAX_LIFETIME_SECONDS,
+  SHOW_TOKEN_NONCE_LENGTH,
+} from '../../domain/show-token-layout.ts';
 
-export const SHOW_TOKEN_FORMAT = 2;
-export const SHOW_TOKEN_MAX_LIFETIME_SECONDS = 60;
-const NONCE_LENGTH = 16;
-const FINGERPRINT_LENGTH = 8;
-const SIGNATURE_LENGTH = 64;
+export { SHOW_TOKEN_FORMAT, SHOW_TOKEN_MAX_LIFETIME_SECONDS };
+
 const MAX_TEXT_LENGTH = 1024;
 const BASE64URL = /^[A-Za-z0-9_-]+$/;
 
@@ -78,7 +63,7 @@ export async function encodeShowToken(
     throw new Error('show token: lifetime out of range');
   }
   const seconds = Math.floor(input.issuedAt.getTime() / 1000);
-  const nonce = randomBytes(NONCE_LENGTH);
+  const nonce = randomBytes(SHOW_TOKEN_NONCE_LENGTH);
   const head = Buffer.alloc(7);
   head.writeUInt8(SHOW_TOKEN_FORMAT, 0);
   head.writeUInt32BE(seconds, 1);
@@ -175,31 +160,16 @@ function checkOrThrow(
   const bytes = Buffer.from(text, 'base64url');
   // base64url is not canonical in its last character; refuse anything but the one encoding.
   if (bytes.toString('base64url') !== text) return malformed();
-  if (bytes.length < 32 + SIGNATURE_LENGTH || bytes[0] !== SHOW_TOKEN_FORMAT) return malformed();
-  const signedBytes = bytes.subarray(0, bytes.length - SIGNATURE_LENGTH);
-  const reader = new Reader(signedBytes, 1);
-  const seconds = reader.uint32();
-  const lifetime = reader.uint16();
-  const nonce = reader.take(NONCE_LENGTH).toString('hex');
-  const fingerprint = reader.take(FINGERPRINT_LENGTH).toString('hex');
-  const status = reader.take(1)[0]!;
-  const identifier = reader.string('ascii');
-  const version = reader.uint16();
-  const kindCode = reader.string('ascii');
-  const holderName = reader.string('utf8');
-  const certificateNumber = reader.string('utf8');
-  if (!reader.done() || lifetime < 1 || lifetime > SHOW_TOKEN_MAX_LIFETIME_SECONDS) return malformed();
-  if (!isValidIdentifier(identifier) || parseIdentifier(identifier).version !== version) return malformed();
+  const token = readShowToken(bytes);
+  if (!token) return malformed();
+  const { identifier, version, kindCode, holderName, certificateNumber } = token;
+  const seconds = token.issuedAtSeconds;
 
-  const seal = findSeal(sealCertificates, fingerprint);
+  const seal = findSeal(sealCertificates, token.sealFingerprintHex);
   if (!seal) return { ok: false, reason: 'UNKNOWN_SEAL', message: '亮证码所用的印章证书不在信任列表中' };
   let signed = false;
   try {
-    signed = verify(
-      seal.certificate.publicKey65,
-      signedBytes,
-      sm2SignatureFromRaw(bytes.subarray(bytes.length - SIGNATURE_LENGTH)),
-    );
+    signed = verify(seal.certificate.publicKey65, token.signed, sm2SignatureFromRaw(token.signature));
   } catch {
     signed = false;
   }
@@ -217,10 +187,10 @@ function checkOrThrow(
     claims: {
       identifier,
       version,
-      statusCode: String(status).padStart(2, '0'),
+      statusCode: String(token.status).padStart(2, '0'),
       issuedAt,
-      expiresAt: new Date((seconds + lifetime) * 1000),
-      nonce,
+      expiresAt: new Date((seconds + token.lifetimeSeconds) * 1000),
+      nonce: token.nonceHex,
       kindCode,
       holderName,
       certificateNumber,
@@ -232,38 +202,6 @@ function field(value: string): Buffer {
   const bytes = Buffer.from(value, 'utf8');
   if (bytes.length > 255) throw new Error('show token: field too long');
   return Buffer.concat([Buffer.from([bytes.length]), bytes]);
-}
-
-class Reader {
-  constructor(
-    private readonly bytes: Buffer,
-    private offset: number,
-  ) {}
-  take(n: number): Buffer {
-    if (this.offset + n > this.bytes.length) throw new Error('short');
-    const out = this.bytes.subarray(this.offset, this.offset + n);
-    this.offset += n;
-    return out;
-  }
-  uint16(): number {
-    return this.take(2).readUInt16BE(0);
-  }
-  uint32(): number {
-    return this.take(4).readUInt32BE(0);
-  }
-  string(encoding: 'ascii' | 'utf8'): string {
-    const n = this.take(1)[0]!;
-    const raw = this.take(n);
-    const text = raw.toString(encoding);
-    // Reject bytes that do not round-trip (invalid UTF-8, non-ASCII in an ASCII field).
-    if (!Buffer.from(text, encoding).equals(raw) || (encoding === 'ascii' && /[^\x20-\x7e]/.test(text))) {
-      throw new Error('bad string');
-    }
-    return text;
-  }
-  done(): boolean {
-    return this.offset === this.bytes.length;
-  }
 }
 
 function findSeal(

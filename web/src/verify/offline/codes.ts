@@ -1,12 +1,13 @@
 /**
  * The two codes an officer scans, read and checked in the browser with public material only:
- * the 亮证 token (format 2, src/services/verification/show-token.ts) and the document QR
- * (format 1, src/documents/qr/payload.ts). These mirror the server's readers byte for byte;
+ * the 亮证 token (format 2, read by src/domain/show-token-layout.ts, which the server uses too)
+ * and the document QR (format 1, src/documents/qr/payload.ts, mirrored here byte for byte);
  * the browser test checks a live server's codes through them.
  */
 import { sm2 } from 'sm-crypto-v2';
 import { mod3736CheckChar } from '../../../../src/domain/checkdigits.ts';
-import { IDENTIFIER_PREFIX, isValidIdentifier, parseIdentifier } from '../../../../src/domain/identifiers.ts';
+import { IDENTIFIER_PREFIX, parseIdentifier } from '../../../../src/domain/identifiers.ts';
+import { readShowToken } from '../../../../src/domain/show-token-layout.ts';
 import { fromBase64Url, hex, toBase64Url } from './bytes.ts';
 import type { SealCertificate } from './x509.ts';
 
@@ -37,7 +38,6 @@ export type CodeCheck =
   | { ok: false; type: 'token' | 'document' | 'unknown'; reason: CodeRefusal };
 
 const SIGNATURE_LENGTH = 64;
-const utf8 = new TextDecoder('utf-8', { fatal: true });
 
 /** Signature (SM2, default ID) over `signed`, raw r‖s, under a seal from the trust list. */
 function signedBy(seal: SealCertificate, signed: Uint8Array, raw: Uint8Array): boolean {
@@ -52,77 +52,35 @@ function within(seal: SealCertificate, at: Date): boolean {
   return at.getTime() >= seal.notBefore.getTime() && at.getTime() <= seal.notAfter.getTime();
 }
 
-class Reader {
-  constructor(
-    private readonly bytes: Uint8Array,
-    private offset: number,
-  ) {}
-  take(n: number): Uint8Array {
-    if (this.offset + n > this.bytes.length) throw new Error('short');
-    const out = this.bytes.subarray(this.offset, this.offset + n);
-    this.offset += n;
-    return out;
-  }
-  uint(n: 2 | 4): number {
-    return this.take(n).reduce((v, b) => v * 256 + b, 0);
-  }
-  string(ascii: boolean): string {
-    const raw = this.take(this.take(1)[0]!);
-    const text = utf8.decode(raw);
-    if (ascii && /[^\x20-\x7e]/.test(text)) throw new Error('not ascii');
-    return text;
-  }
-  done(): boolean {
-    return this.offset === this.bytes.length;
-  }
-}
-
 export function looksLikeToken(text: string): boolean {
   return text.length <= 1024 && /^[A-Za-z0-9_-]+$/.test(text) && text.startsWith('A');
 }
 
 function checkToken(text: string, seals: SealCertificate[]): CodeCheck {
   const bytes = fromBase64Url(text);
-  if (toBase64Url(bytes) !== text || bytes.length < 32 + SIGNATURE_LENGTH || bytes[0] !== 2) {
-    return { ok: false, type: 'token', reason: 'MALFORMED' };
-  }
-  const signed = bytes.subarray(0, bytes.length - SIGNATURE_LENGTH);
-  const r = new Reader(signed, 1);
-  const seconds = r.uint(4);
-  const lifetime = r.uint(2);
-  const nonce = hex(r.take(16));
-  const fingerprint = hex(r.take(8));
-  const status = r.take(1)[0]!;
-  const identifier = r.string(true);
-  const version = r.uint(2);
-  const kindCode = r.string(true);
-  const holderName = r.string(false);
-  const certificateNumber = r.string(false);
-  if (!r.done() || lifetime < 1 || lifetime > 60) return { ok: false, type: 'token', reason: 'MALFORMED' };
-  if (!isValidIdentifier(identifier) || parseIdentifier(identifier).version !== version) {
-    return { ok: false, type: 'token', reason: 'MALFORMED' };
-  }
-  const seal = seals.find((s) => s.fingerprint === fingerprint);
+  const token = toBase64Url(bytes) === text ? readShowToken(bytes) : null;
+  if (!token) return { ok: false, type: 'token', reason: 'MALFORMED' };
+  const seal = seals.find((s) => s.fingerprint === token.sealFingerprintHex);
   if (!seal) return { ok: false, type: 'token', reason: 'UNKNOWN_SEAL' };
-  if (!signedBy(seal, signed, bytes.subarray(bytes.length - SIGNATURE_LENGTH))) {
+  if (!signedBy(seal, token.signed, token.signature)) {
     return { ok: false, type: 'token', reason: 'SIGNATURE_INVALID' };
   }
-  const issuedAt = new Date(seconds * 1000);
+  const issuedAt = new Date(token.issuedAtSeconds * 1000);
   if (!within(seal, issuedAt)) return { ok: false, type: 'token', reason: 'SEAL_OUTSIDE_VALIDITY' };
   return {
     ok: true,
     type: 'token',
     seal,
     claims: {
-      identifier,
-      version,
-      statusCode: String(status).padStart(2, '0'),
+      identifier: token.identifier,
+      version: token.version,
+      statusCode: String(token.status).padStart(2, '0'),
       issuedAt,
-      expiresAt: new Date((seconds + lifetime) * 1000),
-      nonce,
-      kindCode,
-      holderName,
-      certificateNumber,
+      expiresAt: new Date((token.issuedAtSeconds + token.lifetimeSeconds) * 1000),
+      nonce: token.nonceHex,
+      kindCode: token.kindCode,
+      holderName: token.holderName,
+      certificateNumber: token.certificateNumber,
     },
   };
 }
