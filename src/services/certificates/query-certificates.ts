@@ -93,11 +93,35 @@ export interface CertificateDetail extends CertificateSummary {
   seal: SealReference;
 }
 
-async function loadVisible(ctx: ServiceContext, actor: Actor, identifier: string) {
+/** A certificate version by identifier; outside the actor's subtree, or unknown, it is NOT_FOUND. */
+export async function loadVisibleCertificate(ctx: ServiceContext, actor: Actor, identifier: string) {
   const [row] = await ctx.db.select().from(certificates).where(eq(certificates.identifier, identifier));
   if (!row) throw new AppError('NOT_FOUND', '电子证照不存在');
   assertVisible(actor, row.regionCode, '电子证照');
   return row;
+}
+
+/** Audits a staff read of a certificate's personal data (`certificate.read`), in its own transaction. */
+export async function auditCertificateRead(
+  ctx: ServiceContext,
+  actor: Actor,
+  row: { regionCode: string; identifier: string },
+  details?: Record<string, unknown>,
+): Promise<void> {
+  await ctx.db.transaction((tx) =>
+    appendAudit(
+      tx,
+      actor,
+      {
+        action: 'certificate.read',
+        regionCode: row.regionCode,
+        targetType: 'certificate',
+        targetId: row.identifier,
+        ...(details ? { details } : {}),
+      },
+      { at: ctx.clock.now(), requestId: ctx.requestId },
+    ),
+  );
 }
 
 /**
@@ -111,22 +135,10 @@ export async function getCertificate(
   identifier: string,
 ): Promise<CertificateDetail> {
   requirePermission(actor, 'certificates.read');
-  const row = await loadVisible(ctx, actor, identifier);
+  const row = await loadVisibleCertificate(ctx, actor, identifier);
   const signedData = ctx.vault.open('certificate.signed_data', row.signedDataEnc);
   const assertion = JSON.parse(signedData) as CertificateAssertion;
-  await ctx.db.transaction((tx) =>
-    appendAudit(
-      tx,
-      actor,
-      {
-        action: 'certificate.read',
-        regionCode: row.regionCode,
-        targetType: 'certificate',
-        targetId: row.identifier,
-      },
-      { at: ctx.clock.now(), requestId: ctx.requestId },
-    ),
-  );
+  await auditCertificateRead(ctx, actor, row);
   const catalog = (await currentCatalog(ctx.db)).content;
   const status = row.status as CertificateStatus;
   return {
@@ -175,7 +187,7 @@ export async function getCertificateHistory(
   identifier: string,
 ): Promise<CertificateHistory> {
   requirePermission(actor, 'certificates.read');
-  const row = await loadVisible(ctx, actor, identifier);
+  const row = await loadVisibleCertificate(ctx, actor, identifier);
   const versions = await ctx.db
     .select()
     .from(certificates)

@@ -7,9 +7,10 @@ import { certificateDocuments, certificates } from '../../store/schema.ts';
 import { appendAudit } from '../audit/append-audit.ts';
 import { currentCatalog } from '../catalog/catalog-versions.ts';
 import { kindName } from '../certificates/certificate-view.ts';
+import { auditCertificateRead, loadVisibleCertificate } from '../certificates/query-certificates.ts';
 import type { Actor, ServiceContext } from '../context.ts';
 import type { Keyring } from '../keys/keyring.ts';
-import { assertVisible, requirePermission } from '../scope.ts';
+import { requirePermission } from '../scope.ts';
 import { recordUsage } from '../verification/usage-events.ts';
 import type { HolderPrincipal } from '../wallet/holder-session.ts';
 import { holderActor } from '../wallet/policy.ts';
@@ -122,24 +123,9 @@ export async function getCertificateDocument(
 ): Promise<CertificateDocument> {
   requirePermission(actor, 'certificates.read');
   const checked = checkFormat(format);
-  const [row] = await ctx.db.select().from(certificates).where(eq(certificates.identifier, identifier));
-  if (!row) throw new AppError('NOT_FOUND', '电子证照不存在');
-  assertVisible(actor, row.regionCode, '电子证照');
+  const row = await loadVisibleCertificate(ctx, actor, identifier);
   const document = await documentOf(ctx, deps, row, checked);
-  await ctx.db.transaction((tx) =>
-    appendAudit(
-      tx,
-      actor,
-      {
-        action: 'certificate.read',
-        regionCode: row.regionCode,
-        targetType: 'certificate',
-        targetId: row.identifier,
-        details: { document: checked },
-      },
-      { at: ctx.clock.now(), requestId: ctx.requestId },
-    ),
-  );
+  await auditCertificateRead(ctx, actor, row, { document: checked });
   return document;
 }
 
