@@ -1,6 +1,6 @@
 import { sm3 } from '../../crypto/sm3.ts';
 import { type CertificateSubject, type ParsedCertificate, parseCertificate } from '../../crypto/x509.ts';
-import { type SesFailureReason, verifySesSignature } from '../seal/ses.ts';
+import { type ParsedSesSignature, type SesFailureReason, verifySesSignature } from '../seal/ses.ts';
 import { OFD_ENTRY, PackageError, resolveLoc, SM2_SM3_OID, SM3_OID, unpackOfd } from './package.ts';
 import { OFD_NS, ofdChild, ofdChildren, parseXml, type XmlElement } from './xml.ts';
 
@@ -61,6 +61,18 @@ export interface OfdSignerInfo {
   readonly serialHex: string;
   /** timeInfo: the time the signer claims (no timestamp token yet). */
   readonly signedAt: Date;
+}
+
+/** Who signed, from a verified SES signature (OFD and PDF alike). */
+export function signerInfo(parsed: ParsedSesSignature): OfdSignerInfo {
+  const cert = parseCertificate(parsed.signerCertificate);
+  return {
+    sealName: parsed.seal.sealInfo.property.name,
+    esID: parsed.seal.sealInfo.esID,
+    subject: cert.subject,
+    serialHex: cert.serialHex,
+    signedAt: parsed.timeInfo,
+  };
 }
 
 export interface OfdVerdict {
@@ -246,17 +258,10 @@ function check(bytes: Uint8Array, options: VerifyOfdOptions, failures: OfdFailur
   }
   if (failures.length > 0) return { ok: false, failures };
 
-  const cert = parseCertificate(parsed.signerCertificate);
   return {
     ok: true,
     failures,
-    signer: {
-      sealName: parsed.seal.sealInfo.property.name,
-      esID: parsed.seal.sealInfo.esID,
-      subject: cert.subject,
-      serialHex: cert.serialHex,
-      signedAt: parsed.timeInfo,
-    },
+    signer: signerInfo(parsed),
     customData,
   };
 }

@@ -12,8 +12,8 @@ import {
   PDFString,
 } from 'pdf-lib';
 import { sm3 } from '../../crypto/sm3.ts';
-import { type ParsedCertificate, parseCertificate } from '../../crypto/x509.ts';
-import type { OfdSignerInfo } from '../ofd/verify-ofd.ts';
+import type { ParsedCertificate } from '../../crypto/x509.ts';
+import { type OfdSignerInfo, signerInfo } from '../ofd/verify-ofd.ts';
 import { type ParsedSesSignature, type SesFailureReason, verifySesSignature } from '../seal/ses.ts';
 import {
   PDF_SIGNATURE_FIELD,
@@ -306,17 +306,10 @@ function readSigned(doc: PDFDocument, parsed: ParsedSesSignature, contentsHex: s
   }
   if (failures.length > 0) return { ok: false, failures };
 
-  const cert = parseCertificate(parsed.signerCertificate);
   return {
     ok: true,
     failures,
-    signer: {
-      sealName: parsed.seal.sealInfo.property.name,
-      esID: parsed.seal.sealInfo.esID,
-      subject: cert.subject,
-      serialHex: cert.serialHex,
-      signedAt: parsed.timeInfo,
-    },
+    signer: signerInfo(parsed),
     customData: readCustomData(doc),
     signedData: signedData!.bytes,
     attachment: signedData!.info,
