@@ -43,6 +43,13 @@ export interface CalendarOverview {
 
 /** Registers every stored year this process does not know yet; returns how many it added. */
 export async function syncHolidayYears(db: Db): Promise<number> {
+  return (await readAndRegister(db)).added;
+}
+
+/** Reads the stored years and registers them (replacing loaded ones that were corrected). */
+async function readAndRegister(
+  db: Db,
+): Promise<{ rows: (typeof holidayYears.$inferSelect)[]; added: number }> {
   const rows = await db.select().from(holidayYears).orderBy(asc(holidayYears.year));
   let added = 0;
   for (const row of rows) {
@@ -53,7 +60,7 @@ export async function syncHolidayYears(db: Db): Promise<number> {
     if (!hasHolidayYear(row.year)) added++;
     registerHolidayYear(parsed);
   }
-  return added;
+  return { rows, added };
 }
 
 /**
@@ -153,8 +160,7 @@ const WARN_FROM_MONTH = 10;
 
 /** The years the calendar knows, shipped and loaded, and whether next year is ready. */
 export async function calendarOverview(ctx: ServiceContext): Promise<CalendarOverview> {
-  await syncHolidayYears(ctx.db);
-  const rows = await ctx.db.select().from(holidayYears).orderBy(asc(holidayYears.year));
+  const { rows } = await readAndRegister(ctx.db);
   const years: HolidayYearView[] = [
     ...HOLIDAY_YEARS.map((y) => toView(y)),
     ...rows.filter((r) => !isBuiltInHolidayYear(r.year)).map((r) => toView(parseStored(r), r)),
